@@ -1,0 +1,1 @@
+"""Service defaults shared by every CRM service: one place for each cross-cutting concern."""

@@ -1,0 +1,120 @@
+"""Async SQLAlchemy engine, sessions and the tables every service database has."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Request
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def json_dumps(value: Any) -> str:
+    """JSON for JSONB columns: orjson handles UUIDs, datetimes and decimals-as-strings."""
+    return orjson.dumps(value, default=str).decode()
+
+
+class Database:
+    """One service's database: an engine and a session factory."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            json_serializer=json_dumps,
+            json_deserializer=orjson.loads,
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain `postgresql://` DSN asyncpg wants, from a SQLAlchemy URL."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def add_infra_tables(metadata: MetaData) -> None:
+    """Attach the outbox, inbox and idempotency tables that every service database has."""
+    Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", Uuid, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("traceparent", Text),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    Table(
+        "processed_events",
+        metadata,
+        Column("consumer", Text, nullable=False),
+        Column("event_id", Text, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    Table(
+        "idempotency_keys",
+        metadata,
+        Column("principal", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("request_hash", Text, nullable=False),
+        Column("status_code", Integer),
+        Column("response_headers", JSONB),
+        Column("response_body", LargeBinary),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("principal", "key"),
+    )
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with our naming convention and the infra tables already on it."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    add_infra_tables(metadata)
+    return metadata
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for one request; the handler commits explicitly."""
+    database: Database = request.app.state.db
+    async with database.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

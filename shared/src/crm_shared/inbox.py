@@ -1,0 +1,98 @@
+"""Idempotent consumers: dedup by (consumer, event id), bounded retries, then `<topic>.dlq`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_shared.db import Database, new_metadata
+from crm_shared.events import Envelope
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+_log = structlog.get_logger("crm.inbox")
+PROCESSED: Table = new_metadata().tables["processed_events"]
+DEAD_LETTERS = Counter("crm_consumer_dead_letters_total", "Events sent to a DLQ", ["topic"])
+HANDLED = Counter("crm_consumer_events_total", "Events handled", ["topic", "outcome"])
+
+
+async def handle_once(db: Database, consumer: str, envelope: Envelope, handler: Handler) -> bool:
+    """Run `handler` in one transaction unless this consumer already did; True if it ran."""
+    async with db.sessions() as session, session.begin():
+        claimed = await session.execute(
+            insert(PROCESSED)
+            .values(consumer=consumer, event_id=envelope.id)
+            .on_conflict_do_nothing()
+            .returning(PROCESSED.c.event_id)
+        )
+        if claimed.first() is None:
+            return False
+        await handler(session, envelope)
+    return True
+
+
+def subscribe(
+    broker: KafkaBroker,
+    db: Database,
+    *,
+    consumer: str,
+    topic: str,
+    handler: Handler,
+    max_attempts: int = 5,
+    rebalance_timeout_ms: int = 1000,
+    retry_delay: float = 0.2,
+) -> None:
+    """Consume `topic` as `consumer`: each event changes state once; poison goes to the DLQ."""
+    dlq = f"{topic}.dlq"
+
+    async def dead_letter(msg: KafkaMessage, reason: str) -> None:
+        raw = msg.raw_message
+        key = raw.key if not isinstance(raw, tuple) else None
+        # If this publish fails the handler raises, the message is not acked, and Kafka
+        # redelivers it: the DLQ path loses nothing either.
+        await broker.publish(
+            msg.body,
+            dlq,
+            key=key,
+            headers={"x-error": reason[:500], "x-original-topic": topic, "x-consumer": consumer},
+        )
+        DEAD_LETTERS.labels(topic).inc()
+        _log.error("event sent to DLQ", topic=topic, consumer=consumer, reason=reason)
+
+    @broker.subscriber(
+        topic,
+        group_id=f"{consumer}.{topic}",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        rebalance_timeout_ms=rebalance_timeout_ms,
+        title=f"{consumer}:{topic}",
+    )
+    async def consume(msg: KafkaMessage) -> None:
+        try:
+            envelope = Envelope.model_validate_json(msg.body)
+        except ValidationError as exc:
+            await dead_letter(msg, f"not a CloudEvent: {exc.errors()[:3]}")
+            return
+        error = ""
+        for attempt in range(1, max_attempts + 1):
+            try:
+                ran = await handle_once(db, consumer, envelope, handler)
+            except Exception as exc:
+                error = repr(exc)
+                _log.warning("handler failed", topic=topic, attempt=attempt, error=error)
+                await asyncio.sleep(retry_delay * attempt)
+                continue
+            HANDLED.labels(topic, "handled" if ran else "duplicate").inc()
+            return
+        HANDLED.labels(topic, "dead_lettered").inc()
+        await dead_letter(msg, error)

@@ -1,0 +1,114 @@
+"""RFC 9457 problem+json errors, for our own errors and for FastAPI's and Starlette's."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_log = structlog.get_logger("crm.problems")
+
+
+class ProblemError(Exception):
+    """An error that answers as `application/problem+json` with the given status."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str | None = None,
+        detail: str | None = None,
+        *,
+        type_: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title or HTTPStatus(status).phrase
+        self.detail = detail
+        self.type = type_ or "about:blank"
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of this problem."""
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def problem_response(problem: ProblemError) -> ORJSONResponse:
+    """Render a problem as a response."""
+    return ORJSONResponse(
+        problem.body(),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def not_found(what: str) -> ProblemError:
+    """A 404 for the named thing."""
+    return ProblemError(404, "Not Found", f"{what} not found")
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
+    return [part for part in loc]
+
+
+def _validation_errors(errors: Any) -> list[dict[str, Any]]:
+    return [{"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in errors]
+
+
+async def _on_problem(_: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc)
+
+
+async def _on_http(_: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        ProblemError(exc.status_code, detail=detail, headers=dict(exc.headers or {}))
+    )
+
+
+async def _on_validation(_: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc.errors())
+    malformed = any(e["loc"][:1] == ["body"] and "JSON" in e["msg"] for e in errors)
+    status = 400 if malformed else 422
+    detail = "The request body is not valid JSON" if malformed else "The request is not valid"
+    return problem_response(ProblemError(status, detail=detail, errors=errors))
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> ORJSONResponse:
+    # Log the stack trace for operators; never send it to the client.
+    _log.error("unhandled error", exc_info=exc)
+    return problem_response(ProblemError(500, detail="An unexpected error occurred"))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of `app` answer as problem+json, without stack traces."""
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for status in (400, 401, 403, 404, 409, 412, 422, 429)
+}

@@ -1,0 +1,49 @@
+"""`python -m crm_<service> migrate|serve`: the two things a service process does."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from crm_shared.settings import ServiceSettings
+
+USAGE = "usage: python -m crm_<service> migrate|serve"
+
+
+def migrate(settings: ServiceSettings, alembic_ini: Path) -> None:
+    """Bring the service's database to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(alembic_ini))
+    config.set_main_option("script_location", str(alembic_ini.parent / "alembic"))
+    config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def serve(settings: ServiceSettings, app_factory: str) -> None:
+    """Serve the app on the service's port (uvloop, httptools, no access log)."""
+    import uvicorn
+
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def main(*, settings: ServiceSettings, app_factory: str, alembic_ini: Path) -> None:
+    """Entry point of every service's `__main__`."""
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "migrate":
+        migrate(settings, alembic_ini)
+    elif command == "serve":
+        serve(settings, app_factory)
+    else:
+        sys.exit(USAGE)

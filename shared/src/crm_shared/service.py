@@ -1,0 +1,151 @@
+"""The service defaults: every CRM service (and the gateway) is built by create_service_app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import ORJSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy import MetaData, func, select
+
+from crm_shared.db import Database
+from crm_shared.idempotency import IdempotencyMiddleware
+from crm_shared.logs import configure_logging
+from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from crm_shared.outbox import OUTBOX, OUTBOX_BACKLOG, OutboxRelay
+from crm_shared.problems import install_problem_handlers
+from crm_shared.settings import ServiceSettings
+from crm_shared.telemetry import setup_tracing
+
+Consumers = Callable[[KafkaBroker, Database], None]
+Hook = Callable[[FastAPI], Awaitable[None]]
+_log = structlog.get_logger("crm.service")
+
+
+async def _connect_broker(app: FastAPI) -> None:
+    # Keep serving HTTP while the broker is away: writes land in the outbox, and
+    # /readyz says the broker is down until this succeeds.
+    delay = 0.5
+    while True:
+        try:
+            await app.state.broker.start()
+        except Exception as exc:
+            _log.warning("broker not reachable; retrying", error=repr(exc), delay=delay)
+            with contextlib.suppress(Exception):
+                await app.state.broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            continue
+        app.state.broker_connected.set()
+        _log.info("broker connected")
+        return
+
+
+def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings: ServiceSettings = app.state.settings
+        relay = OutboxRelay(
+            settings.database_url,
+            settings.kafka_bootstrap_servers,
+            lock_name=f"crm-outbox-relay:{settings.service_name}",
+        )
+        connecting = asyncio.create_task(_connect_broker(app))
+        relay.start()
+        for hook in startup_hooks:
+            await hook(app)
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            await relay.stop()
+            with contextlib.suppress(Exception):
+                await app.state.broker.stop()
+            await app.state.db.dispose()
+
+    return lifespan
+
+
+def _outbox_backlog_refresher(db: Database) -> Callable[[], Awaitable[None]]:
+    async def refresh() -> None:
+        with contextlib.suppress(Exception):
+            async with db.engine.connect() as conn:
+                OUTBOX_BACKLOG.set(
+                    (await conn.execute(select(func.count()).select_from(OUTBOX))).scalar_one()
+                )
+
+    return refresh
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    routers: Sequence[APIRouter],
+    metadata: MetaData | None = None,
+    consumers: Consumers | None = None,
+    publishes: Mapping[str, Any] | None = None,
+    idempotency: bool = True,
+    body_limit: bool = True,
+    startup_hooks: Sequence[Hook] = (),
+    version: str = "0.1.0",
+    description: str = "",
+) -> FastAPI:
+    """Build a service's FastAPI app with telemetry, errors, health, broker and outbox relay.
+
+    `publishes` maps each topic the service writes (through the outbox) to its event
+    schema, for the AsyncAPI document. `consumers` registers the service's subscribers
+    (use crm_shared.inbox.subscribe). `metadata` is accepted so every app names its
+    tables in one place; migrations are run by `python -m <service> migrate`.
+    """
+    configure_logging(settings.service_name, settings.log_level)
+    setup_tracing(settings.service_name, settings.otel_endpoint)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    SQLAlchemyInstrumentor().instrument(engine=db.engine.sync_engine)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        enable_idempotence=False,  # Tansu has no idempotent producer
+        middlewares=[KafkaTelemetryMiddleware()],
+        logger=None,
+    )
+    for topic, schema in (publishes or {}).items():
+        broker.publisher(topic, title=f"{topic}:publish", schema=schema)
+    if consumers is not None:
+        consumers(broker, db)
+
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        default_response_class=ORJSONResponse,
+        lifespan=_lifespan(startup_hooks),
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.broker = broker
+    app.state.metadata = metadata
+    app.state.broker_connected = asyncio.Event()
+    app.state.refresh_metrics = _outbox_backlog_refresher(db)
+    install_problem_handlers(app)
+
+    from crm_shared.health import router as health_router
+
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    # Middleware added last runs first: body limit, then request context, then idempotency.
+    if idempotency:
+        app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    if body_limit:
+        app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app

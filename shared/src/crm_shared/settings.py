@@ -1,0 +1,64 @@
+"""Settings read from the environment, with defaults that run the local stack."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str
+    port: int
+    host: str = "127.0.0.1"
+    database_url: str
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    jwt_secret: SecretStr = Field(validation_alias=AliasChoices("CRM_JWT_SECRET"))
+    jwt_issuer: str = Field("crm-gateway", validation_alias=AliasChoices("CRM_JWT_ISSUER"))
+    jwt_audience: str = Field("crm", validation_alias=AliasChoices("CRM_JWT_AUDIENCE"))
+    kafka_rebalance_timeout_ms: int = Field(
+        1000, validation_alias=AliasChoices("KAFKA_REBALANCE_TIMEOUT_MS")
+    )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL"))
+    max_body_bytes: int = Field(1_048_576, validation_alias=AliasChoices("CRM_MAX_BODY_BYTES"))
+    db_pool_size: int = Field(20, validation_alias=AliasChoices("CRM_DB_POOL_SIZE"))
+    otel_endpoint: str | None = Field(
+        None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    consumer_max_attempts: int = Field(
+        5, validation_alias=AliasChoices("CRM_CONSUMER_MAX_ATTEMPTS")
+    )
+
+    def jwt_key(self) -> str:
+        """The HS256 key as plain text (kept secret in every repr)."""
+        return self.jwt_secret.get_secret_value()
+
+
+def service_settings(name: str, port: int) -> ServiceSettings:
+    """Build settings for service `name`, reading `<NAME>_DATABASE_URL`, `<NAME>_PORT` etc."""
+    return _cached_settings(name, port)
+
+
+@cache
+def _cached_settings(name: str, default_port: int) -> ServiceSettings:
+    prefix = name.upper()
+    default_url = f"postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/{name}"
+
+    class _Settings(ServiceSettings):
+        service_name: str = name
+        port: int = Field(default_port, validation_alias=AliasChoices(f"{prefix}_PORT"))
+        host: str = Field("127.0.0.1", validation_alias=AliasChoices(f"{prefix}_HOST", "CRM_HOST"))
+        database_url: str = Field(
+            default_url,
+            validation_alias=AliasChoices(f"{prefix}_DATABASE_URL"),
+        )
+
+    _Settings.__name__ = f"{name.title()}Settings"
+    return _Settings()
