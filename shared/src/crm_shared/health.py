@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -37,12 +37,12 @@ async def _check_broker(request: Request) -> str:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> ORJSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """Ready to take traffic: the database and the broker both answer."""
     checks = {"database": await _check_db(request), "broker": await _check_broker(request)}
     ready = all(v == "ok" for v in checks.values())
     body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
-    return ORJSONResponse(body, status_code=200 if ready else 503)
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/metrics")

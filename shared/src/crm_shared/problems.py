@@ -5,10 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -49,10 +50,10 @@ class ProblemError(Exception):
         return body
 
 
-def problem_response(problem: ProblemError) -> ORJSONResponse:
+def problem_response(problem: ProblemError) -> Response:
     """Render a problem as a response."""
-    return ORJSONResponse(
-        problem.body(),
+    return Response(
+        orjson.dumps(problem.body(), default=str),
         status_code=problem.status,
         headers=problem.headers,
         media_type=PROBLEM_MEDIA_TYPE,
@@ -72,12 +73,12 @@ def _validation_errors(errors: Any) -> list[dict[str, Any]]:
     return [{"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in errors]
 
 
-async def _on_problem(_: Request, exc: Exception) -> ORJSONResponse:
+async def _on_problem(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     return problem_response(exc)
 
 
-async def _on_http(_: Request, exc: Exception) -> ORJSONResponse:
+async def _on_http(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(
@@ -85,7 +86,7 @@ async def _on_http(_: Request, exc: Exception) -> ORJSONResponse:
     )
 
 
-async def _on_validation(_: Request, exc: Exception) -> ORJSONResponse:
+async def _on_validation(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = _validation_errors(exc.errors())
     malformed = any(e["loc"][:1] == ["body"] and "JSON" in e["msg"] for e in errors)
@@ -94,7 +95,7 @@ async def _on_validation(_: Request, exc: Exception) -> ORJSONResponse:
     return problem_response(ProblemError(status, detail=detail, errors=errors))
 
 
-async def _on_unexpected(_: Request, exc: Exception) -> ORJSONResponse:
+async def _on_unexpected(_: Request, exc: Exception) -> Response:
     # Log the stack trace for operators; never send it to the client.
     _log.error("unhandled error", exc_info=exc)
     return problem_response(ProblemError(500, detail="An unexpected error occurred"))

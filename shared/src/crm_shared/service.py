@@ -9,7 +9,6 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import ORJSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -125,7 +124,6 @@ def create_service_app(
         title=title,
         version=version,
         description=description,
-        default_response_class=ORJSONResponse,
         lifespan=_lifespan(startup_hooks),
     )
     app.state.settings = settings
