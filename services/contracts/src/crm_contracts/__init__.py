@@ -1,0 +1,1 @@
+"""The contracts service: the contract lifecycle from draft to renewal (skeleton for now)."""

@@ -1,0 +1,1 @@
+"""The marketing service: segments, campaigns, engagement, attribution (skeleton for now)."""

@@ -1,0 +1,1 @@
+"""The sales service: leads, pipelines, deals, activities, quotes, forecast (skeleton for now)."""

@@ -1,0 +1,1 @@
+"""FastAPI routers and request/response schemas (none yet: skeleton)."""

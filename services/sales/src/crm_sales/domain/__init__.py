@@ -1,0 +1,1 @@
+"""The sales domain as plain classes and rules, no I/O (none yet: skeleton)."""
