@@ -1,0 +1,1 @@
+"""The `crm` command: run the CRM platform locally and load demo data."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suite: infrastructure choice, the session stack, Kafka reader."""
