@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 from faststream import AckPolicy
@@ -52,17 +52,44 @@ def subscribe(
     rebalance_timeout_ms: int = 1000,
     retry_delay: float = 0.2,
 ) -> None:
-    """Consume `topic` as `consumer`: each event changes state once; poison goes to the DLQ."""
-    dlq = f"{topic}.dlq"
+    """Consume one topic as `consumer` (see subscribe_all)."""
+    subscribe_all(
+        broker,
+        db,
+        consumer=consumer,
+        handlers={topic: handler},
+        max_attempts=max_attempts,
+        rebalance_timeout_ms=rebalance_timeout_ms,
+        retry_delay=retry_delay,
+    )
 
-    async def dead_letter(msg: KafkaMessage, reason: str) -> None:
+
+def subscribe_all(
+    broker: KafkaBroker,
+    db: Database,
+    *,
+    consumer: str,
+    handlers: Mapping[str, Handler],
+    max_attempts: int = 5,
+    rebalance_timeout_ms: int = 1000,
+    retry_delay: float = 0.2,
+) -> None:
+    """Consume every topic of `handlers` as `consumer`, in one consumer group.
+
+    Each event changes state once (dedup by event id in the handler's transaction); a
+    failing event is retried `max_attempts` times, then parked on `<topic>.dlq`. One group
+    for all topics means one group join at start-up, not one per topic.
+    """
+    topics = sorted(handlers)
+
+    async def dead_letter(msg: KafkaMessage, topic: str, reason: str) -> None:
         raw = msg.raw_message
         key = raw.key if not isinstance(raw, tuple) else None
         # If this publish fails the handler raises, the message is not acked, and Kafka
         # redelivers it: the DLQ path loses nothing either.
         await broker.publish(
             msg.body,
-            dlq,
+            f"{topic}.dlq",
             key=key,
             headers={"x-error": reason[:500], "x-original-topic": topic, "x-consumer": consumer},
         )
@@ -70,23 +97,25 @@ def subscribe(
         _log.error("event sent to DLQ", topic=topic, consumer=consumer, reason=reason)
 
     @broker.subscriber(
-        topic,
-        group_id=f"{consumer}.{topic}",
+        *topics,
+        group_id=consumer,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         rebalance_timeout_ms=rebalance_timeout_ms,
-        title=f"{consumer}:{topic}",
+        title=f"{consumer}:{','.join(topics)}",
     )
     async def consume(msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        topic = raw.topic if not isinstance(raw, tuple) else topics[0]
         try:
             envelope = Envelope.model_validate_json(msg.body)
         except ValidationError as exc:
-            await dead_letter(msg, f"not a CloudEvent: {exc.errors()[:3]}")
+            await dead_letter(msg, topic, f"not a CloudEvent: {exc.errors()[:3]}")
             return
         error = ""
         for attempt in range(1, max_attempts + 1):
             try:
-                ran = await handle_once(db, consumer, envelope, handler)
+                ran = await handle_once(db, consumer, envelope, handlers[topic])
             except Exception as exc:
                 error = repr(exc)
                 _log.warning("handler failed", topic=topic, attempt=attempt, error=error)
@@ -95,4 +124,4 @@ def subscribe(
             HANDLED.labels(topic, "handled" if ran else "duplicate").inc()
             return
         HANDLED.labels(topic, "dead_lettered").inc()
-        await dead_letter(msg, error)
+        await dead_letter(msg, topic, error)

@@ -9,9 +9,9 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import MetaData, func, select
 
@@ -24,6 +24,12 @@ from crm_shared.problems import install_problem_handlers
 from crm_shared.settings import ServiceSettings
 from crm_shared.telemetry import setup_tracing
 
+TELEMETRY: TelemetryConfig = {
+    "tracing": True,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 Consumers = Callable[[KafkaBroker, Database], None]
 Hook = Callable[[FastAPI], Awaitable[None]]
 _log = structlog.get_logger("crm.service")
@@ -125,6 +131,9 @@ def create_service_app(
         version=version,
         description=description,
         lifespan=_lifespan(startup_hooks),
+        # FastAPI's native OpenTelemetry: one server span per request that continues the
+        # caller's traceparent; our own middleware does metrics and logs.
+        telemetry=TELEMETRY,
     )
     app.state.settings = settings
     app.state.db = db
@@ -145,5 +154,4 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware)
     if body_limit:
         app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
