@@ -1,0 +1,1 @@
+"""The contacts service: contacts, companies, tags, notes, timeline and lifecycle stage."""

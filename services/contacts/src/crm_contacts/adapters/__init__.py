@@ -1,0 +1,1 @@
+"""Persistence: tables, stores that load and save aggregates, list queries, the outbox."""

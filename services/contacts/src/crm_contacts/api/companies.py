@@ -1,0 +1,112 @@
+"""Companies: create, list and search, read, merge-patch, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from crm_contacts.adapters.company_queries import list_companies
+from crm_contacts.adapters.company_store import CompanyStore
+from crm_contacts.api.deps import API_PREFIX, CompanyId, Reader, ReadSession, Writer, utc_now
+from crm_contacts.api.fields import Domain, SearchQuery
+from crm_contacts.api.loading import etag, lock_company
+from crm_contacts.api.patching import merged
+from crm_contacts.api.schemas import CompanyIn, CompanyPatch
+from crm_contacts.domain.company import Company
+from crm_contacts.events.schemas import CompanyData
+from crm_shared.db import SessionDep
+from crm_shared.pagination import CursorQuery, LimitQuery, Page
+from crm_shared.problems import PROBLEM_RESPONSES, ProblemError, not_found
+from crm_shared.versioning import IfMatch
+
+router = APIRouter(
+    prefix=f"{API_PREFIX}/companies", tags=["companies"], responses=PROBLEM_RESPONSES
+)
+
+
+def _has_contacts() -> ProblemError:
+    return ProblemError(
+        409,
+        "Company has contacts",
+        "Move or delete the company's contacts before deleting it",
+        type_="urn:crm:problem:company-has-contacts",
+    )
+
+
+@router.post("", status_code=201, operation_id="create_company")
+async def create_company(
+    body: CompanyIn, session: SessionDep, principal: Writer, response: Response
+) -> CompanyData:
+    """Create a company."""
+    company = Company.register(body.model_dump(), now=utc_now())
+    async with session.begin():
+        resource = await CompanyStore(session, actor=principal.subject).add(company)
+    response.headers["Location"] = f"{API_PREFIX}/companies/{company.id}"
+    response.headers["ETag"] = etag(company.version)
+    return resource
+
+
+@router.get("", operation_id="list_companies")
+async def list_companies_route(
+    _: Reader,
+    session: ReadSession,
+    q: Annotated[SearchQuery | None, Query(description="Search name and domain")] = None,
+    domain: Annotated[Domain, Query(description="Exact web domain")] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[CompanyData]:
+    """Companies, oldest first; with `q`, best match first."""
+    found, next_cursor = await list_companies(
+        session, q=q, domain=domain, limit=limit, cursor=cursor
+    )
+    return Page(items=[CompanyData.of(c) for c in found], next_cursor=next_cursor)
+
+
+@router.get("/{company_id}", operation_id="get_company")
+async def get_company(
+    company_id: CompanyId, _: Reader, session: ReadSession, response: Response
+) -> CompanyData:
+    """One company."""
+    company = await CompanyStore(session, actor=None).get(company_id)
+    if company is None:
+        raise not_found("company")
+    response.headers["ETag"] = etag(company.version)
+    return CompanyData.of(company)
+
+
+@router.patch("/{company_id}", operation_id="update_company")
+async def update_company(
+    company_id: CompanyId,
+    body: CompanyPatch,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch,
+    response: Response,
+) -> CompanyData:
+    """Apply a JSON merge patch."""
+    store = CompanyStore(session, actor=principal.subject)
+    async with session.begin():
+        company = await lock_company(store, company_id, if_match)
+        edits = merged(CompanyIn, company.editable(), body).model_dump()
+        changed = company.revise(edits, now=utc_now())
+        resource = await store.save(company, changed) if changed else CompanyData.of(company)
+    response.headers["ETag"] = etag(company.version)
+    return resource
+
+
+@router.delete("/{company_id}", status_code=204, operation_id="delete_company")
+async def delete_company(
+    company_id: CompanyId, session: SessionDep, principal: Writer, if_match: IfMatch
+) -> None:
+    """Delete a company that no contact works at (409 otherwise)."""
+    store = CompanyStore(session, actor=principal.subject)
+    try:
+        async with session.begin():
+            company = await lock_company(store, company_id, if_match)
+            if await store.has_live_contacts(company_id):
+                raise _has_contacts()
+            await store.delete(company)
+    except IntegrityError as exc:  # a contact joined the company meanwhile
+        raise _has_contacts() from exc

@@ -1,0 +1,112 @@
+"""Contacts: create, list and search, read, merge-patch, delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from crm_contacts.adapters.contact_queries import ContactFilter, list_contacts
+from crm_contacts.adapters.contact_store import ContactStore
+from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Writer, utc_now
+from crm_contacts.api.errors import contact_write_problem
+from crm_contacts.api.fields import SearchQuery, Tag
+from crm_contacts.api.loading import etag, lock_contact
+from crm_contacts.api.patching import merged
+from crm_contacts.api.schemas import ContactIn, ContactPatch
+from crm_contacts.domain.contact import Contact
+from crm_contacts.domain.lifecycle import LifecycleStage
+from crm_contacts.events.schemas import ContactData
+from crm_contacts.events.topics import ContactAction
+from crm_shared.db import SessionDep
+from crm_shared.pagination import CursorQuery, LimitQuery, Page
+from crm_shared.problems import PROBLEM_RESPONSES, not_found
+from crm_shared.versioning import IfMatch
+
+router = APIRouter(prefix=f"{API_PREFIX}/contacts", tags=["contacts"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("", status_code=201, operation_id="create_contact")
+async def create_contact(
+    body: ContactIn, session: SessionDep, principal: Writer, response: Response
+) -> ContactData:
+    """Create a contact. 409 (with `existing_id`) if a live contact has the email."""
+    contact, created = Contact.register(body.edits(), now=utc_now())
+    store = ContactStore(session, actor=principal.subject)
+    try:
+        resource = await store.add(contact, created)  # one statement, committed on its own
+    except IntegrityError as exc:
+        raise await contact_write_problem(store, exc, contact.email) from exc
+    response.headers["Location"] = f"{API_PREFIX}/contacts/{contact.id}"
+    response.headers["ETag"] = etag(contact.version)
+    return resource
+
+
+@router.get("", operation_id="list_contacts")
+async def list_contacts_route(
+    _: Reader,
+    session: ReadSession,
+    q: Annotated[SearchQuery | None, Query(description="Search names, email, company")] = None,
+    lifecycle_stage: LifecycleStage | None = None,
+    owner_id: uuid.UUID | None = None,
+    company_id: uuid.UUID | None = None,
+    tag: Annotated[Tag | None, Query()] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ContactData]:
+    """Live contacts, oldest first; with `q`, best match first."""
+    wanted = ContactFilter(q, lifecycle_stage, owner_id, company_id, tag)
+    found, next_cursor = await list_contacts(session, wanted, limit=limit, cursor=cursor)
+    return Page(items=[ContactData.of(c) for c in found], next_cursor=next_cursor)
+
+
+@router.get("/{contact_id}", operation_id="get_contact")
+async def get_contact(
+    contact_id: ContactId, _: Reader, session: ReadSession, response: Response
+) -> ContactData:
+    """One contact; an erased one is a tombstone with `erased: true`."""
+    contact = await ContactStore(session, actor=None).get(contact_id)
+    if contact is None:
+        raise not_found("contact")
+    response.headers["ETag"] = etag(contact.version)
+    return ContactData.of(contact)
+
+
+@router.patch("/{contact_id}", operation_id="update_contact")
+async def update_contact(
+    contact_id: ContactId,
+    body: ContactPatch,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch,
+    response: Response,
+) -> ContactData:
+    """Apply a JSON merge patch. Moving the stage backwards is for admins only (409)."""
+    store = ContactStore(session, actor=principal.subject)
+    try:
+        async with session.begin():
+            contact = await lock_contact(store, contact_id, if_match)
+            edits = merged(ContactIn, contact.editable(), body).edits()
+            revision = contact.revise(edits, is_admin=principal.is_admin, now=utc_now())
+            resource = ContactData.of(contact)
+            if revision.changed:
+                resource = await store.save(
+                    contact, revision.entries, ContactAction.UPDATED, changed=revision.changed
+                )
+    except IntegrityError as exc:
+        raise await contact_write_problem(store, exc, body.email) from exc
+    response.headers["ETag"] = etag(contact.version)
+    return resource
+
+
+@router.delete("/{contact_id}", status_code=204, operation_id="delete_contact")
+async def delete_contact(
+    contact_id: ContactId, session: SessionDep, principal: Writer, if_match: IfMatch
+) -> None:
+    """Delete a contact with its notes and timeline (to forget a person, use erase)."""
+    store = ContactStore(session, actor=principal.subject)
+    async with session.begin():
+        contact = await lock_contact(store, contact_id, if_match)
+        await store.delete(contact)

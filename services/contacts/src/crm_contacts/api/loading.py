@@ -1,0 +1,35 @@
+"""Loading an aggregate to change it: 404 if missing, 412 if the client's version is stale."""
+
+from __future__ import annotations
+
+import uuid
+
+from crm_contacts.adapters.company_store import CompanyStore
+from crm_contacts.adapters.contact_store import ContactStore
+from crm_contacts.domain.company import Company
+from crm_contacts.domain.contact import Contact
+from crm_shared.problems import not_found
+from crm_shared.versioning import check_version
+
+
+def etag(version: int) -> str:
+    """The ETag of a resource version; clients send it back in If-Match."""
+    return f'"{version}"'
+
+
+async def lock_contact(store: ContactStore, contact_id: uuid.UUID, if_match: int | None) -> Contact:
+    """The contact, locked until the transaction ends, at the version the client expects."""
+    contact = await store.get(contact_id, lock=True)
+    if contact is None:
+        raise not_found("contact")
+    check_version(if_match, contact.version)
+    return contact
+
+
+async def lock_company(store: CompanyStore, company_id: uuid.UUID, if_match: int | None) -> Company:
+    """The company, locked until the transaction ends, at the version the client expects."""
+    company = await store.get(company_id, lock=True)
+    if company is None:
+        raise not_found("company")
+    check_version(if_match, company.version)
+    return company

@@ -1,0 +1,58 @@
+"""Notes on a contact: anyone who may write adds them; the author is the caller."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from crm_contacts.adapters.contact_store import ContactStore
+from crm_contacts.adapters.notes import add_note, list_notes
+from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Writer, utc_now
+from crm_contacts.api.loading import lock_contact
+from crm_contacts.api.schemas import NoteIn
+from crm_contacts.events.schemas import NoteData
+from crm_contacts.events.topics import ContactAction
+from crm_shared.db import SessionDep
+from crm_shared.pagination import CursorQuery, LimitQuery, Page
+from crm_shared.problems import PROBLEM_RESPONSES, not_found
+
+router = APIRouter(prefix=f"{API_PREFIX}/contacts", tags=["notes"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/{contact_id}/notes", status_code=201, operation_id="add_contact_note")
+async def add_contact_note(
+    contact_id: ContactId, body: NoteIn, session: SessionDep, principal: Writer
+) -> NoteData:
+    """Write a note about the contact; it shows on the timeline."""
+    now = utc_now()
+    store = ContactStore(session, actor=principal.subject)
+    async with session.begin():
+        contact = await lock_contact(store, contact_id, None)
+        note = NoteData(
+            id=uuid.uuid4(),
+            contact_id=contact_id,
+            body=body.body,
+            author_id=principal.subject,
+            created_at=now,
+        )
+        entry = contact.note_added(note.id, now=now)
+        await add_note(session, note)
+        extra = {"note": note.model_dump(mode="json")}
+        await store.save(contact, [entry], ContactAction.NOTE_ADDED, extra=extra)
+    return note
+
+
+@router.get("/{contact_id}/notes", operation_id="list_contact_notes")
+async def list_contact_notes(
+    contact_id: ContactId,
+    _: Reader,
+    session: ReadSession,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[NoteData]:
+    """The contact's notes, newest first."""
+    if await ContactStore(session, actor=None).get(contact_id) is None:
+        raise not_found("contact")
+    notes, next_cursor = await list_notes(session, contact_id, limit=limit, cursor=cursor)
+    return Page(items=notes, next_cursor=next_cursor)

@@ -1,0 +1,64 @@
+"""Tagging a contact: PUT adds a tag, DELETE removes it; both are idempotent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from crm_contacts.adapters.contact_store import ContactStore
+from crm_contacts.api.deps import API_PREFIX, ContactId, Writer, utc_now
+from crm_contacts.api.fields import Tag
+from crm_contacts.api.loading import etag, lock_contact
+from crm_contacts.events.schemas import ContactData
+from crm_contacts.events.topics import ContactAction
+from crm_shared.db import SessionDep
+from crm_shared.problems import PROBLEM_RESPONSES
+from crm_shared.versioning import IfMatch
+
+router = APIRouter(prefix=f"{API_PREFIX}/contacts", tags=["contacts"], responses=PROBLEM_RESPONSES)
+TagPath = Annotated[Tag, Path(description="The tag (compared case-insensitively)")]
+
+
+@router.put("/{contact_id}/tags/{tag}", operation_id="tag_contact")
+async def tag_contact(
+    contact_id: ContactId,
+    tag: TagPath,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch,
+    response: Response,
+) -> ContactData:
+    """Add a tag to the contact (nothing changes if it already has it)."""
+    store = ContactStore(session, actor=principal.subject)
+    async with session.begin():
+        contact = await lock_contact(store, contact_id, if_match)
+        entry = contact.tag(tag, now=utc_now())
+        resource = ContactData.of(contact)
+        if entry:
+            resource = await store.save(contact, [entry], ContactAction.TAGGED, extra={"tag": tag})
+    response.headers["ETag"] = etag(contact.version)
+    return resource
+
+
+@router.delete("/{contact_id}/tags/{tag}", operation_id="untag_contact")
+async def untag_contact(
+    contact_id: ContactId,
+    tag: TagPath,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch,
+    response: Response,
+) -> ContactData:
+    """Remove a tag from the contact (nothing changes if it does not have it)."""
+    store = ContactStore(session, actor=principal.subject)
+    async with session.begin():
+        contact = await lock_contact(store, contact_id, if_match)
+        entry = contact.untag(tag, now=utc_now())
+        resource = ContactData.of(contact)
+        if entry:
+            resource = await store.save(
+                contact, [entry], ContactAction.UNTAGGED, extra={"tag": tag}
+            )
+    response.headers["ETag"] = etag(contact.version)
+    return resource

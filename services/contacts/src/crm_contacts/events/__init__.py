@@ -1,0 +1,1 @@
+"""The service's contracts: what it publishes (topics, payloads) and how it reacts to others."""
