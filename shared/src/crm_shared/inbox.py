@@ -50,6 +50,7 @@ def subscribe(
     handler: Handler,
     max_attempts: int = 5,
     rebalance_timeout_ms: int = 1000,
+    session_timeout_ms: int = 4000,
     retry_delay: float = 0.2,
 ) -> None:
     """Consume one topic as `consumer` (see subscribe_all)."""
@@ -60,6 +61,7 @@ def subscribe(
         handlers={topic: handler},
         max_attempts=max_attempts,
         rebalance_timeout_ms=rebalance_timeout_ms,
+        session_timeout_ms=session_timeout_ms,
         retry_delay=retry_delay,
     )
 
@@ -72,6 +74,7 @@ def subscribe_all(
     handlers: Mapping[str, Handler],
     max_attempts: int = 5,
     rebalance_timeout_ms: int = 1000,
+    session_timeout_ms: int = 4000,
     retry_delay: float = 0.2,
 ) -> None:
     """Consume every topic of `handlers` as `consumer`, in one consumer group.
@@ -102,6 +105,8 @@ def subscribe_all(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         rebalance_timeout_ms=rebalance_timeout_ms,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
         title=f"{consumer}:{','.join(topics)}",
     )
     async def consume(msg: KafkaMessage) -> None:

@@ -88,8 +88,9 @@ async def _on_http(_: Request, exc: Exception) -> Response:
 
 async def _on_validation(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = _validation_errors(exc.errors())
-    malformed = any(e["loc"][:1] == ["body"] and "JSON" in e["msg"] for e in errors)
+    raw_errors = exc.errors()
+    errors = _validation_errors(raw_errors)
+    malformed = any(e.get("type") == "json_invalid" for e in raw_errors)
     status = 400 if malformed else 422
     detail = "The request body is not valid JSON" if malformed else "The request is not valid"
     return problem_response(ProblemError(status, detail=detail, errors=errors))

@@ -38,11 +38,18 @@ def serve(settings: ServiceSettings, app_factory: str) -> None:
     )
 
 
-def main(*, settings: ServiceSettings, app_factory: str, alembic_ini: Path) -> None:
-    """Entry point of every service's `__main__`."""
+def find_alembic_ini(package_file: str) -> Path:
+    """The service's alembic.ini: beside the source tree (editable install) or, in a
+    Docker image, in the working directory (the service's folder)."""
+    beside_source = Path(package_file).resolve().parents[2] / "alembic.ini"
+    return beside_source if beside_source.exists() else Path.cwd() / "alembic.ini"
+
+
+def main(*, settings: ServiceSettings, app_factory: str, package_file: str) -> None:
+    """Entry point of every service's `__main__` (pass the `__main__` module's `__file__`)."""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "migrate":
-        migrate(settings, alembic_ini)
+        migrate(settings, find_alembic_ini(package_file))
     elif command == "serve":
         serve(settings, app_factory)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -67,6 +68,9 @@ def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
         relay.start()
         for hook in startup_hooks:
             await hook(app)
+        # Everything loaded so far lives as long as the process: keep the collector off it.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -111,6 +115,7 @@ def create_service_app(
     (use crm_shared.inbox.subscribe). `metadata` is accepted so every app names its
     tables in one place; migrations are run by `python -m <service> migrate`.
     """
+    settings.jwt_key()  # fail at start-up, not on the first request, when it is missing
     configure_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name, settings.otel_endpoint)
     db = Database(settings.database_url, pool_size=settings.db_pool_size)

@@ -20,11 +20,16 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
     )
-    jwt_secret: SecretStr = Field(validation_alias=AliasChoices("CRM_JWT_SECRET"))
+    # No default on purpose: `crm up` and the tests generate one. Only `migrate` runs without.
+    jwt_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("CRM_JWT_SECRET"))
     jwt_issuer: str = Field("crm-gateway", validation_alias=AliasChoices("CRM_JWT_ISSUER"))
     jwt_audience: str = Field("crm", validation_alias=AliasChoices("CRM_JWT_AUDIENCE"))
     kafka_rebalance_timeout_ms: int = Field(
         1000, validation_alias=AliasChoices("KAFKA_REBALANCE_TIMEOUT_MS")
+    )
+    # Tansu holds a consumer-group join for about half the session timeout.
+    kafka_session_timeout_ms: int = Field(
+        4000, validation_alias=AliasChoices("KAFKA_SESSION_TIMEOUT_MS")
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL"))
     max_body_bytes: int = Field(1_048_576, validation_alias=AliasChoices("CRM_MAX_BODY_BYTES"))
@@ -38,6 +43,8 @@ class ServiceSettings(BaseSettings):
 
     def jwt_key(self) -> str:
         """The HS256 key as plain text (kept secret in every repr)."""
+        if self.jwt_secret is None:
+            raise RuntimeError("CRM_JWT_SECRET is not set: every service needs the token key")
         return self.jwt_secret.get_secret_value()
 
 

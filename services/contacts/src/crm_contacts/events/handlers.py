@@ -19,7 +19,7 @@ from crm_contacts.domain.lifecycle import LifecycleStage
 from crm_contacts.events.topics import ContactAction
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import subscribe
+from crm_shared.inbox import subscribe_all
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "contacts.lifecycle"
@@ -75,13 +75,13 @@ def _contact_id(event: Envelope) -> uuid.UUID | None:
 
 def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSettings) -> None:
     """Subscribe the lifecycle handler to every topic whose events move the stage."""
-    for topic in (SALES_LEAD_TOPIC, SALES_DEAL_TOPIC, MARKETING_ENGAGEMENT_TOPIC):
-        subscribe(
-            broker,
-            db,
-            consumer=CONSUMER,
-            topic=topic,
-            handler=advance_lifecycle,
-            max_attempts=settings.consumer_max_attempts,
-            rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        )
+    topics = (SALES_LEAD_TOPIC, SALES_DEAL_TOPIC, MARKETING_ENGAGEMENT_TOPIC)
+    subscribe_all(
+        broker,
+        db,
+        consumer=CONSUMER,
+        handlers={topic: advance_lifecycle for topic in topics},
+        max_attempts=settings.consumer_max_attempts,
+        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+    )
