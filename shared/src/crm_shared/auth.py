@@ -60,19 +60,20 @@ def _unauthorized(detail: str) -> ProblemError:
 
 
 # Verified tokens, so a client's many requests pay for the signature check once.
-_verified: dict[tuple[str, str], tuple[Principal, float]] = {}
+_verified: dict[tuple[str, ...], tuple[Principal, float]] = {}
 _VERIFIED_MAX = 10_000
 
 
 def verify_token(secret: str, token: str, *, issuer: str, audience: str) -> Principal:
     """Check signature, expiry, issuer and audience; 401 problem if any fails."""
-    cached = _verified.get((token, secret))
+    key = (token, secret, issuer, audience)
+    cached = _verified.get(key)
     if cached is not None and cached[1] > time.time():
         return cached[0]
     principal, expires = _verify(secret, token, issuer=issuer, audience=audience)
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
-    _verified[(token, secret)] = (principal, expires)
+    _verified[key] = (principal, expires)
     return principal
 
 
