@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import asyncpg
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import (
@@ -59,9 +60,32 @@ class Database:
             json_deserializer=orjson.loads,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def open_pool(self) -> None:
+        """Open the plain asyncpg pool (the app's lifespan does this at start-up)."""
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                asyncpg_dsn(self.url), min_size=1, max_size=self.pool_size
+            )
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """Plain asyncpg connections, for a hot path that is one SQL statement.
+
+        SQLAlchemy's per-statement work costs more than PostgreSQL's on a single-row
+        insert; everything else goes through `sessions`.
+        """
+        if self._pool is None:
+            raise RuntimeError("the asyncpg pool is not open: call open_pool() first")
+        return self._pool
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
         await self.engine.dispose()
 
 
@@ -120,3 +144,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_database(request: Request) -> Database:
+    """The service's Database (for routes that use its asyncpg pool)."""
+    database: Database = request.app.state.db
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -64,6 +64,7 @@ def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
             settings.kafka_bootstrap_servers,
             lock_name=f"crm-outbox-relay:{settings.service_name}",
         )
+        await app.state.db.open_pool()
         connecting = asyncio.create_task(_connect_broker(app))
         relay.start()
         for hook in startup_hooks:

@@ -2,23 +2,25 @@
 event, so a create costs one database round trip and no BEGIN/COMMIT.
 
 This is the service's hottest write. The statement is plain SQL prepared once by asyncpg
-and run directly on the pooled driver connection, outside any transaction (a single
-statement is atomic on its own): SQLAlchemy's per-execution work costs more than the
-database does here. The outbox row holds exactly what crm_shared.outbox.add writes.
+and run on the service's plain asyncpg pool (`Database.pool`), outside any explicit
+transaction (a single statement is atomic on its own): SQLAlchemy's per-execution work
+costs more than the database does here. The outbox row holds exactly what
+crm_shared.outbox.add writes.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_contacts.adapters.publisher import contact_event
 from crm_contacts.adapters.rows import CONTACT_COLUMNS, contact_to_row
 from crm_contacts.domain.contact import Contact
 from crm_contacts.domain.timeline import TimelineEntry
+from crm_contacts.events.schemas import ContactData
+from crm_contacts.events.topics import CONTACT_TOPIC, ContactAction
 from crm_shared.db import json_dumps
 
 _JSON_COLUMNS = ("custom_fields", "consent")
@@ -39,30 +41,21 @@ SELECT ${_N + 5}, ${_N + 6}, id::text, ${_N + 7}, ${_N + 8} FROM new_contact
 
 
 async def insert_new_contact(
-    session: AsyncSession,
-    contact: Contact,
-    entry: TimelineEntry,
-    *,
-    actor: str | None,
-    event: dict[str, Any],
-    topic: str,
-) -> None:
-    """Insert the contact, its first timeline entry and `event`, committed at once.
+    pool: asyncpg.Pool, contact: Contact, entry: TimelineEntry, *, actor: str | None
+) -> ContactData:
+    """Insert the contact, its first timeline entry and its `created` event, at once.
 
-    Must be the session's first statement. A refused row raises SQLAlchemy's
-    IntegrityError, as any other write would.
+    A refused row raises SQLAlchemy's IntegrityError, as any other write would.
     """
+    resource, event = contact_event(contact, ContactAction.CREATED, actor=actor)
     row = contact_to_row(contact)
     for name in _JSON_COLUMNS:
         row[name] = json_dumps(row[name])
     args = [row[name] for name in CONTACT_COLUMNS]
     args += [uuid.uuid4(), entry.kind.value, actor, json_dumps(entry.details)]
-    args += [uuid.UUID(event["id"]), topic, json_dumps(event), event.get("traceparent")]
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    # Straight to the driver: SQLAlchemy has not begun a transaction on this connection,
-    # so the statement commits by itself.
+    args += [uuid.UUID(event["id"]), CONTACT_TOPIC, json_dumps(event), event.get("traceparent")]
     try:
-        await raw.driver_connection.execute(CREATE_CONTACT, *args)  # type: ignore[union-attr]
+        await pool.execute(CREATE_CONTACT, *args)
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise IntegrityError(CREATE_CONTACT, None, exc) from exc
+    return resource

@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_contacts.adapters.contact_create import insert_new_contact
-from crm_contacts.adapters.publisher import contact_event, publish_contact
+from crm_contacts.adapters.publisher import publish_contact
 from crm_contacts.adapters.rows import contact_from_row, contact_to_row
 from crm_contacts.adapters.tables import contact_notes, contact_timeline, contacts
 from crm_contacts.domain.contact import Contact
 from crm_contacts.domain.timeline import TimelineEntry
 from crm_contacts.events.schemas import ContactData
-from crm_contacts.events.topics import CONTACT_TOPIC, ContactAction
+from crm_contacts.events.topics import ContactAction
 
 
 class ContactStore:
@@ -39,17 +38,6 @@ class ContactStore:
         """The live contact that has this email (compared case-insensitively)."""
         stmt = select(contacts.c.id).where(contacts.c.email == email, ~contacts.c.erased)
         return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def add(self, contact: Contact, entry: TimelineEntry) -> ContactData:
-        """Insert a new contact with its `created` entry and event, in one statement.
-
-        It must be the session's first statement (it runs in autocommit).
-        """
-        resource, event = contact_event(contact, ContactAction.CREATED, actor=self.actor)
-        await insert_new_contact(
-            self.session, contact, entry, actor=self.actor, event=event, topic=CONTACT_TOPIC
-        )
-        return resource
 
     async def save(
         self,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
+from crm_contacts.adapters.contact_create import insert_new_contact
 from crm_contacts.adapters.contact_queries import ContactFilter, list_contacts
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Writer, utc_now
@@ -20,7 +21,7 @@ from crm_contacts.domain.contact import Contact
 from crm_contacts.domain.lifecycle import LifecycleStage
 from crm_contacts.events.schemas import ContactData
 from crm_contacts.events.topics import ContactAction
-from crm_shared.db import SessionDep
+from crm_shared.db import DatabaseDep, SessionDep
 from crm_shared.pagination import CursorQuery, LimitQuery, Page
 from crm_shared.problems import PROBLEM_RESPONSES, not_found
 from crm_shared.versioning import IfMatch
@@ -30,15 +31,16 @@ router = APIRouter(prefix=f"{API_PREFIX}/contacts", tags=["contacts"], responses
 
 @router.post("", status_code=201, operation_id="create_contact")
 async def create_contact(
-    body: ContactIn, session: SessionDep, principal: Writer, response: Response
+    body: ContactIn, db: DatabaseDep, principal: Writer, response: Response
 ) -> ContactData:
     """Create a contact. 409 (with `existing_id`) if a live contact has the email."""
     contact, created = Contact.register(body.edits(), now=utc_now())
-    store = ContactStore(session, actor=principal.subject)
     try:
-        resource = await store.add(contact, created)  # one statement, committed on its own
+        resource = await insert_new_contact(db.pool, contact, created, actor=principal.subject)
     except IntegrityError as exc:
-        raise await contact_write_problem(store, exc, contact.email) from exc
+        async with db.sessions() as session:
+            store = ContactStore(session, actor=principal.subject)
+            raise await contact_write_problem(store, exc, contact.email) from exc
     response.headers["Location"] = f"{API_PREFIX}/contacts/{contact.id}"
     response.headers["ETag"] = etag(contact.version)
     return resource
