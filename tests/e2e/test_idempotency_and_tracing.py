@@ -1,0 +1,56 @@
+"""Idempotency-Key replays the first response; a trace runs from the gateway into Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+
+from tests.e2e.events import TopicReader, data, of
+
+
+async def test_idempotency_key_replays_and_creates_once(
+    gateway: httpx.AsyncClient, contact_events: TopicReader
+) -> None:
+    key = uuid.uuid4().hex
+    body = {"first_name": "Idem", "last_name": key[:10], "email": f"{key[:10]}@idem.io"}
+    first = await gateway.post("/api/v1/contacts", json=body, headers={"Idempotency-Key": key})
+    again = await gateway.post("/api/v1/contacts", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers.get("idempotent-replayed") == "true"
+    other = await gateway.post(
+        "/api/v1/contacts", json={**body, "first_name": "Else"}, headers={"Idempotency-Key": key}
+    )
+    assert other.status_code == 422
+    assert other.headers["content-type"].startswith("application/problem+json")
+    cid = first.json()["id"]
+    await contact_events.wait_for(of(cid, "created"))
+    await asyncio.sleep(1)
+    assert len(contact_events.matching(of(cid, "created"))) == 1
+    found = await gateway.get("/api/v1/contacts", params={"q": key[:10]})
+    assert [c["id"] for c in found.json()["items"]] == [cid]
+
+
+async def test_trace_runs_from_gateway_request_to_the_event(
+    gateway: httpx.AsyncClient, contact_events: TopicReader
+) -> None:
+    trace_id = uuid.uuid4().hex
+    caller = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+    response = await gateway.post(
+        "/api/v1/contacts",
+        json={"first_name": "Traced", "last_name": trace_id[:10]},
+        headers={"traceparent": caller, "X-Request-ID": f"req-{trace_id[:8]}"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["x-request-id"] == f"req-{trace_id[:8]}"
+    assert response.headers["traceparent"].split("-")[1] == trace_id
+    cid = response.json()["id"]
+    (event,) = await contact_events.wait_for(of(cid, "created"))
+    assert str(event.get_extension("traceparent")).split("-")[1] == trace_id
+    index = contact_events.events.index(event)
+    kafka_header = contact_events.headers[index]["traceparent"].decode()
+    assert kafka_header.split("-")[1] == trace_id
+    assert data(event)["first_name"] == "Traced"
