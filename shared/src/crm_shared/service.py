@@ -13,7 +13,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import MetaData, func, select
 
 from crm_shared.db import Database
@@ -23,7 +22,7 @@ from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from crm_shared.outbox import OUTBOX, OUTBOX_BACKLOG, OutboxRelay
 from crm_shared.problems import install_problem_handlers
 from crm_shared.settings import ServiceSettings
-from crm_shared.telemetry import setup_tracing
+from crm_shared.telemetry import instrument_database, setup_tracing
 
 TELEMETRY: TelemetryConfig = {
     "tracing": True,
@@ -120,7 +119,7 @@ def create_service_app(
     configure_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name, settings.otel_endpoint)
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
-    SQLAlchemyInstrumentor().instrument(engine=db.engine.sync_engine)
+    instrument_database(db.engine)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         enable_idempotence=False,  # Tansu has no idempotent producer

@@ -8,8 +8,10 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 _configured = False
+_exporting = False
 
 
 def setup_tracing(service_name: str, otlp_endpoint: str | None) -> None:
@@ -19,7 +21,7 @@ def setup_tracing(service_name: str, otlp_endpoint: str | None) -> None:
     and span ids, so `traceparent` still flows through HTTP, the outbox and Kafka, at a
     fraction of the CPU cost of building spans nobody reads.
     """
-    global _configured
+    global _configured, _exporting
     if _configured:
         return
     resource = Resource.create({"service.name": service_name})
@@ -30,8 +32,21 @@ def setup_tracing(service_name: str, otlp_endpoint: str | None) -> None:
 
         endpoint = otlp_endpoint.rstrip("/") + "/v1/traces"
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        _exporting = True
     trace.set_tracer_provider(provider)
     _configured = True
+
+
+def instrument_database(engine: AsyncEngine) -> None:
+    """Trace SQL (SQLAlchemy sessions and plain asyncpg) when traces are exported."""
+    if not _exporting:
+        return
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    if not AsyncPGInstrumentor().is_instrumented_by_opentelemetry:
+        AsyncPGInstrumentor().instrument()
 
 
 def current_traceparent() -> str | None:
