@@ -9,6 +9,7 @@ import httpx
 import pytest
 from support.backend import make_infra, report_line
 from support.kafka import KafkaEvents
+from support.otlp import OtlpReceiver
 from support.stack import build_test_stack, login
 
 from crm_cli.stack import Infra, Stack
@@ -31,15 +32,32 @@ async def infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Infra
 
 
 @pytest.fixture(scope="session")
-async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """Every service and the gateway, migrated, ready and supervised (logs in
-    `<pytest tmp>/stack*/logs/<name>.log`)."""
-    running = build_test_stack(infra, tmp_path_factory.mktemp("stack"))
-    await running.start()
+async def otlp() -> AsyncIterator[OtlpReceiver]:
+    """An OTLP/HTTP receiver on loopback that the session's stack exports its traces to."""
+    receiver = OtlpReceiver()
+    await receiver.start()
     try:
-        yield running
+        yield receiver
     finally:
-        await running.stop()
+        await receiver.stop()
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    infra: Infra, otlp: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """Every service and the gateway, migrated, ready and supervised (logs in
+    `<pytest tmp>/stack*/logs/<name>.log`), exporting traces to `otlp`."""
+    with pytest.MonkeyPatch.context() as env:
+        # Service processes inherit these (crm_cli.stack.service_env copies os.environ).
+        env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.endpoint)
+        env.setenv("OTEL_BSP_SCHEDULE_DELAY", "200")
+        running = build_test_stack(infra, tmp_path_factory.mktemp("stack"))
+        await running.start()
+        try:
+            yield running
+        finally:
+            await running.stop()
 
 
 @pytest.fixture(scope="session")
