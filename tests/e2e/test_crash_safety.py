@@ -95,3 +95,19 @@ async def test_redelivered_event_changes_consumer_state_once(
     assert contact["version"] == 2, "three deliveries, one change"
     assert len(contact_events.matching(of(cid, "updated"))) == 1
     assert changed.get_extension("sequence") == 2
+    async with httpx.AsyncClient(base_url=stack.service_urls["contacts"]) as client:
+        metrics = (await client.get("/metrics")).text
+    duplicates = _sample(metrics, "crm_consumer_events_total", 'outcome="duplicate"')
+    assert duplicates >= 2
+    assert _sample(metrics, "crm_consumer_lag", 'topic="crm.sales.deal"') >= 0
+
+
+def _sample(metrics: str, name: str, label: str) -> float:
+    """Sum of the samples of `name` whose labels include `label` (fails if there are none)."""
+    values = [
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith(name + "{") and label in line
+    ]
+    assert values, f"no {name} sample with {label}"
+    return sum(values)

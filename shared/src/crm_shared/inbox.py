@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
@@ -24,6 +25,24 @@ _log = structlog.get_logger("crm.inbox")
 PROCESSED: Table = new_metadata().tables["processed_events"]
 DEAD_LETTERS = Counter("crm_consumer_dead_letters_total", "Events sent to a DLQ", ["topic"])
 HANDLED = Counter("crm_consumer_events_total", "Events handled", ["topic", "outcome"])
+CONSUMER_LAG = Gauge(
+    "crm_consumer_lag",
+    "Events on a partition not yet handled, as of the last event handled there",
+    ["consumer", "topic", "partition"],
+)
+
+
+def _record_lag(consumer: str, msg: KafkaMessage) -> None:
+    raw = msg.raw_message
+    if isinstance(raw, tuple):
+        return
+    consumer_client = msg.consumer
+    if not isinstance(consumer_client, AIOKafkaConsumer):
+        return  # FastStream's in-memory test broker
+    highwater = consumer_client.highwater(TopicPartition(raw.topic, raw.partition))
+    if highwater is not None:
+        lag = max(0, highwater - raw.offset - 1)
+        CONSUMER_LAG.labels(consumer, raw.topic, str(raw.partition)).set(lag)
 
 
 async def handle_once(db: Database, consumer: str, envelope: Envelope, handler: Handler) -> bool:
@@ -127,6 +146,8 @@ def subscribe_all(
                 await asyncio.sleep(retry_delay * attempt)
                 continue
             HANDLED.labels(topic, "handled" if ran else "duplicate").inc()
+            _record_lag(consumer, msg)
             return
         HANDLED.labels(topic, "dead_lettered").inc()
         await dead_letter(msg, topic, error)
+        _record_lag(consumer, msg)
