@@ -22,6 +22,9 @@ class TopicReader:
         self.events: list[BaseCloudEvent] = []
         self.keys: list[bytes | None] = []
         self.headers: list[dict[str, bytes]] = []
+        # Every raw message, CloudEvent or not (a DLQ may hold anything), in arrival order.
+        self.values: list[bytes] = []
+        self.value_headers: list[dict[str, bytes]] = []
         self._consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap,
@@ -47,9 +50,14 @@ class TopicReader:
     async def _read(self) -> None:
         async for message in self._consumer:
             headers = {k: v for k, v in message.headers}
-            event = kafka.from_kafka_event(
-                kafka.KafkaMessage(headers=headers, key=message.key, value=message.value)
-            )
+            self.values.append(message.value)
+            self.value_headers.append(headers)
+            try:
+                event = kafka.from_kafka_event(
+                    kafka.KafkaMessage(headers=headers, key=message.key, value=message.value)
+                )
+            except Exception:
+                continue  # not a CloudEvent: kept in `values` only
             self.events.append(event)
             self.keys.append(message.key)
             self.headers.append(headers)

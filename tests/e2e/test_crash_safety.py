@@ -111,3 +111,29 @@ def _sample(metrics: str, name: str, label: str) -> float:
     ]
     assert values, f"no {name} sample with {label}"
     return sum(values)
+
+
+async def test_poison_message_is_parked_on_the_dlq_with_its_headers(stack: Any) -> None:
+    poison = b'{"not": "a cloudevent", "marker": "' + uuid.uuid4().hex.encode() + b'"}'
+    dlq = TopicReader(stack.kafka_bootstrap, "crm.sales.deal.dlq")
+    await dlq.start()
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            "crm.sales.deal",
+            poison,
+            key=b"poison",
+            headers=[("content-type", b"application/cloudevents+json")],
+        )
+        deadline = asyncio.get_running_loop().time() + 60
+        while poison not in dlq.values:
+            assert asyncio.get_running_loop().time() < deadline, "poison never reached the DLQ"
+            await asyncio.sleep(0.1)
+    finally:
+        await producer.stop()
+        await dlq.stop()
+    headers = dlq.value_headers[dlq.values.index(poison)]
+    assert headers["content-type"] == b"application/cloudevents+json"
+    assert headers["x-original-topic"] == b"crm.sales.deal"
+    assert b"not a CloudEvent" in headers["x-error"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
+import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream import AckPolicy
@@ -14,6 +15,7 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db import Database, new_metadata
@@ -60,6 +62,25 @@ async def handle_once(db: Database, consumer: str, envelope: Envelope, handler: 
     return True
 
 
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` says the database is unreachable, not that the event is bad."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(
+            seen,
+            OSError
+            | TimeoutError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.InterfaceError,
+        ):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def subscribe(
     broker: KafkaBroker,
     db: Database,
@@ -99,7 +120,9 @@ def subscribe_all(
     """Consume every topic of `handlers` as `consumer`, in one consumer group.
 
     Each event changes state once (dedup by event id in the handler's transaction); a
-    failing event is retried `max_attempts` times, then parked on `<topic>.dlq`. One group
+    failing event is retried `max_attempts` times, then parked on `<topic>.dlq` with its
+    original headers plus `x-error`. A database outage is not the event's fault: it is
+    retried until the database answers again, and never dead-lettered. One group
     for all topics means one group join at start-up, not one per topic.
     """
     topics = sorted(handlers)
@@ -107,14 +130,12 @@ def subscribe_all(
     async def dead_letter(msg: KafkaMessage, topic: str, reason: str) -> None:
         raw = msg.raw_message
         key = raw.key if not isinstance(raw, tuple) else None
-        # If this publish fails the handler raises, the message is not acked, and Kafka
+        # Keep the original headers (content-type keeps it a structured CloudEvent). If
+        # this publish fails the handler raises, the message is not acked, and Kafka
         # redelivers it: the DLQ path loses nothing either.
-        await broker.publish(
-            msg.body,
-            f"{topic}.dlq",
-            key=key,
-            headers={"x-error": reason[:500], "x-original-topic": topic, "x-consumer": consumer},
-        )
+        headers = {name: value for name, value in msg.headers.items() if isinstance(value, str)}
+        headers.update({"x-error": reason[:500], "x-original-topic": topic, "x-consumer": consumer})
+        await broker.publish(msg.body, f"{topic}.dlq", key=key, headers=headers)
         DEAD_LETTERS.labels(topic).inc()
         _log.error("event sent to DLQ", topic=topic, consumer=consumer, reason=reason)
 
@@ -137,11 +158,19 @@ def subscribe_all(
             await dead_letter(msg, topic, f"not a CloudEvent: {exc.errors()[:3]}")
             return
         error = ""
-        for attempt in range(1, max_attempts + 1):
+        attempt = 0
+        while attempt < max_attempts:
             try:
                 ran = await handle_once(db, consumer, envelope, handlers[topic])
             except Exception as exc:
                 error = repr(exc)
+                if is_outage(exc):
+                    # The event is fine; our database is not. Wait for it however long it
+                    # takes (the offset is not committed meanwhile), never dead-letter.
+                    _log.warning("database unavailable; will retry", topic=topic, error=error)
+                    await asyncio.sleep(min(10.0, retry_delay * 10))
+                    continue
+                attempt += 1
                 _log.warning("handler failed", topic=topic, attempt=attempt, error=error)
                 await asyncio.sleep(retry_delay * attempt)
                 continue

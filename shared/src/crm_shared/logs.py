@@ -43,6 +43,7 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
                 structlog.processors.JSONRenderer(),
             ],
         )
