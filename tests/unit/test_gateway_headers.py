@@ -90,3 +90,13 @@ def test_request_id_is_kept_when_sane_else_generated() -> None:
     assert len(generated) == 32
     assert generated != request_id_from(None)
     assert request_id_from(b"bad\x01id") != "bad\x01id"
+
+
+def test_only_requests_safe_to_repeat_are_resent_on_a_dropped_connection() -> None:
+    from crm_gateway.proxy.transport import _may_resend
+
+    assert _may_resend(b"GET /api/v1/contacts HTTP/1.1\r\nhost: x\r\n\r\n")
+    assert _may_resend(b"DELETE /api/v1/contacts/1 HTTP/1.1\r\nhost: x\r\n\r\n")
+    assert not _may_resend(b"POST /api/v1/contacts HTTP/1.1\r\nhost: x\r\n\r\n")
+    assert not _may_resend(b"PATCH /api/v1/contacts/1 HTTP/1.1\r\nhost: x\r\n\r\n")
+    assert _may_resend(b"POST /api/v1/contacts HTTP/1.1\r\nIdempotency-Key: k1\r\n\r\n")

@@ -37,7 +37,8 @@ class GatewaySettings(ServiceSettings):
 
     admin_email: str | None = Field(None, validation_alias=_env("CRM_ADMIN_EMAIL"))
     admin_password: SecretStr | None = Field(None, validation_alias=_env("CRM_ADMIN_PASSWORD"))
-    token_ttl_seconds: int = Field(3600, validation_alias=_env("GATEWAY_TOKEN_TTL_SECONDS"))
+    # Short: a deactivated or demoted user keeps access until their token expires.
+    token_ttl_seconds: int = Field(900, validation_alias=_env("GATEWAY_TOKEN_TTL_SECONDS"))
 
     rate_limit_rps: float = Field(1000.0, gt=0, validation_alias=_env("GATEWAY_RATE_LIMIT_RPS"))
     rate_limit_burst: float = Field(2000.0, ge=1, validation_alias=_env("GATEWAY_RATE_LIMIT_BURST"))

@@ -103,7 +103,7 @@ class PooledHttp11Transport(httpx.AsyncBaseTransport):
         pool = self._pools.get(origin)
         if pool is None:
             pool = self._pools[origin] = OriginPool(origin[0], origin[1], self._limit)
-        replayable = isinstance(body, bytes)
+        replayable = isinstance(body, bytes) and _may_resend(head)
         attempt = 0
         while True:
             conn, reused = await pool.acquire(timeouts)
@@ -118,8 +118,9 @@ class PooledHttp11Transport(httpx.AsyncBaseTransport):
                 await conn.receive_headers(timeouts.get("read"))
             except httpx.RemoteProtocolError:
                 pool.discard(conn)
-                # A kept-alive connection the service closed just as we reused it: it never
-                # saw the request, so sending it again on a fresh connection is safe.
+                # A kept-alive connection closed just as we reused it. Probably the service
+                # never saw the request, but that is not proof (it may have committed, then
+                # died): resend only what is safe to repeat (RFC 9110 §9.2.2).
                 if reused and replayable and not conn.received_any and attempt == 0:
                     attempt += 1
                     continue
@@ -134,3 +135,13 @@ class PooledHttp11Transport(httpx.AsyncBaseTransport):
         for pool in self._pools.values():
             for conn in list(pool.idle):
                 pool.discard(conn)
+
+
+_IDEMPOTENT_METHODS = (b"GET ", b"HEAD ", b"OPTIONS ", b"PUT ", b"DELETE ")
+
+
+def _may_resend(head: bytes) -> bool:
+    """Idempotent methods, and a POST or PATCH that carries an Idempotency-Key."""
+    if head.startswith(_IDEMPOTENT_METHODS):
+        return True
+    return b"\r\nidempotency-key:" in head.lower()
