@@ -1,10 +1,12 @@
 """Contact creation throughput and event latency, on a stack of its own.
 
-    python -m bench.contacts_create [--total 10000] [--concurrency 50]
+    python -m bench.contacts_create [--total 10000] [--concurrency 50] [--contacts-workers 1]
 
 Prints, in one run: creates through the gateway, directly against the contacts service,
 and bare asyncpg inserts (50 concurrent clients each); a steady 200 creates/s through the
 gateway; and commit-to-consumer event latency measured by an independent Kafka consumer.
+`--contacts-workers` runs the contacts service as that many uvicorn processes
+(CONTACTS_WORKERS); the report says how many it used.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class EventClock:
 
     def __init__(self, bootstrap: str) -> None:
         self.latencies: list[float] = []
+        self.relay_delays: list[float] = []
         self.marker = ""
         self._consumer = AIOKafkaConsumer(
             "crm.contacts.contact",
@@ -79,6 +82,7 @@ class EventClock:
             group_id=f"bench-{uuid.uuid4().hex[:6]}",
             auto_offset_reset="latest",
             rebalance_timeout_ms=1000,
+            fetch_max_wait_ms=20,
         )
 
     async def run(self) -> None:
@@ -89,6 +93,8 @@ class EventClock:
             if self.marker and event["data"].get("last_name") == self.marker:
                 committed = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
                 self.latencies.append(arrived - committed.timestamp())
+                # The producer stamps each record when the relay sends it.
+                self.relay_delays.append(message.timestamp / 1000 - committed.timestamp())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -96,7 +102,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
-async def main(total: int, concurrency: int, steady_seconds: float) -> None:
+async def main(total: int, concurrency: int, steady_seconds: float, workers: int) -> None:
+    os.environ["CONTACTS_WORKERS"] = str(workers)
     os.environ.setdefault("GATEWAY_RATE_LIMIT_RPS", "100000")
     os.environ.setdefault("GATEWAY_RATE_LIMIT_BURST", "100000")
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
@@ -162,7 +169,11 @@ async def main(total: int, concurrency: int, steady_seconds: float) -> None:
         await asyncio.sleep(2)
         reading.cancel()
 
-    print(f"\nContacts create benchmark ({total} requests per closed-loop scenario)\n")
+    print(
+        f"\nContacts create benchmark ({total} requests per closed-loop scenario,"
+        f" contacts service with {workers} worker process{'es' if workers > 1 else ''},"
+        f" {os.cpu_count()} CPUs)\n"
+    )
     print(HEADER)
     for result in results:
         print(result.row())
@@ -173,6 +184,8 @@ async def main(total: int, concurrency: int, steady_seconds: float) -> None:
         f"event latency, commit to independent consumer (steady 200/s, n={len(clock.latencies)}):"
         f" p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )
+    r50, r99 = percentile(clock.relay_delays, 0.5), percentile(clock.relay_delays, 0.99)
+    print(f"  of which commit to relay send: p50 {r50:.1f} ms, p99 {r99:.1f} ms")
 
 
 if __name__ == "__main__":
@@ -180,5 +193,6 @@ if __name__ == "__main__":
     parser.add_argument("--total", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--steady-seconds", type=float, default=15.0)
+    parser.add_argument("--contacts-workers", type=int, default=1)
     args = parser.parse_args()
-    asyncio.run(main(args.total, args.concurrency, args.steady_seconds))
+    asyncio.run(main(args.total, args.concurrency, args.steady_seconds, args.contacts_workers))

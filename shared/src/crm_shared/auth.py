@@ -121,12 +121,17 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def has_role(principal: Principal, allowed: frozenset[str]) -> bool:
+    """Admins, and anyone holding one of `allowed`."""
+    return principal.is_admin or bool(principal.roles & allowed)
+
+
 def require_roles(*roles: str) -> Any:
     """A dependency that lets through admins and anyone holding one of `roles` (else 403)."""
     allowed = frozenset(roles)
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        if principal.is_admin or principal.roles & allowed:
+        if has_role(principal, allowed):
             return principal
         raise ProblemError(403, detail=f"This needs one of the roles: {', '.join(sorted(allowed))}")
 

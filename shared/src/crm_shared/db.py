@@ -67,7 +67,10 @@ class Database:
         """Open the plain asyncpg pool (the app's lifespan does this at start-up)."""
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                asyncpg_dsn(self.url), min_size=1, max_size=self.pool_size
+                asyncpg_dsn(self.url),
+                min_size=1,
+                max_size=self.pool_size,
+                reset=_keep_session,
             )
 
     @property
@@ -75,7 +78,9 @@ class Database:
         """Plain asyncpg connections, for a hot path that is one SQL statement.
 
         SQLAlchemy's per-statement work costs more than PostgreSQL's on a single-row
-        insert; everything else goes through `sessions`.
+        insert; everything else goes through `sessions`. Connections return to the pool
+        without a reset query, so nothing run here may leave session state behind (SET,
+        LISTEN, advisory locks, cursors).
         """
         if self._pool is None:
             raise RuntimeError("the asyncpg pool is not open: call open_pool() first")
@@ -87,6 +92,15 @@ class Database:
             await self._pool.close()
             self._pool = None
         await self.engine.dispose()
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Release a pooled connection without asyncpg's reset query (a round trip per use).
+
+    The pool only runs single statements that leave no session state behind (no SET,
+    LISTEN, advisory lock or cursor); asyncpg still rolls back an open transaction and
+    drops listeners before calling this.
+    """
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -146,8 +160,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The service's Database (for routes that use its asyncpg pool)."""
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, which
+    # costs more than the rest of a single-row insert.
     database: Database = request.app.state.db
     return database
 

@@ -22,7 +22,11 @@ def migrate(settings: ServiceSettings, alembic_ini: Path) -> None:
 
 
 def serve(settings: ServiceSettings, app_factory: str) -> None:
-    """Serve the app on the service's port (uvloop, httptools, no access log)."""
+    """Serve the app on the service's port (uvloop, httptools, no access log).
+
+    With `<NAME>_WORKERS` > 1 uvicorn forks that many processes on one socket; each runs
+    the lifespan (the outbox relay is leader-elected, consumers share one group).
+    """
     import uvicorn
 
     uvicorn.run(
@@ -30,6 +34,7 @@ def serve(settings: ServiceSettings, app_factory: str) -> None:
         factory=True,
         host=settings.host,
         port=settings.port,
+        workers=settings.workers,
         loop="uvloop",
         http="httptools",
         access_log=False,

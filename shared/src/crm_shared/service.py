@@ -118,7 +118,10 @@ def create_service_app(
     settings.jwt_key()  # fail at start-up, not on the first request, when it is missing
     configure_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name, settings.otel_endpoint)
-    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    # Worker processes share the service's connection budget (PostgreSQL's is finite).
+    db = Database(
+        settings.database_url, pool_size=max(2, settings.db_pool_size // settings.workers)
+    )
     instrument_database(db.engine)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -150,9 +153,10 @@ def create_service_app(
 
     from crm_shared.health import router as health_router
 
-    app.include_router(health_router)
+    # The service's own routes first: every request walks the routers in order.
     for router in routers:
         app.include_router(router)
+    app.include_router(health_router)
     # Middleware added last runs first: body limit, then request context, then idempotency.
     if idempotency:
         app.add_middleware(IdempotencyMiddleware)

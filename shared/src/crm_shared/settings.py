@@ -33,7 +33,11 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL"))
     max_body_bytes: int = Field(1_048_576, validation_alias=AliasChoices("CRM_MAX_BODY_BYTES"))
+    # Connections per service, shared out among its worker processes.
     db_pool_size: int = Field(20, validation_alias=AliasChoices("CRM_DB_POOL_SIZE"))
+    # uvicorn worker processes: `<NAME>_WORKERS` (or CRM_WORKERS for every service) scales
+    # a busy service across cores.
+    workers: int = Field(1, ge=1, validation_alias=AliasChoices("CRM_WORKERS"))
     otel_endpoint: str | None = Field(
         None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
     )
@@ -65,6 +69,9 @@ def _cached_settings(name: str, default_port: int) -> ServiceSettings:
         database_url: str = Field(
             default_url,
             validation_alias=AliasChoices(f"{prefix}_DATABASE_URL"),
+        )
+        workers: int = Field(
+            1, ge=1, validation_alias=AliasChoices(f"{prefix}_WORKERS", "CRM_WORKERS")
         )
 
     _Settings.__name__ = f"{name.title()}Settings"

@@ -15,7 +15,8 @@ from crm_shared.db import SessionDep
 # Reads are open to every role with a valid token.
 Reader = CurrentPrincipal
 # Admins pass every check; these roles change contacts and companies.
-Writer = Annotated[Principal, require_roles("manager", "sales", "marketing")]
+WRITER_ROLES = frozenset({"manager", "sales", "marketing"})
+Writer = Annotated[Principal, require_roles(*WRITER_ROLES)]
 # GDPR erasure is for admins and managers only.
 Eraser = Annotated[Principal, require_roles("manager")]
 

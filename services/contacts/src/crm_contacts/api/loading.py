@@ -6,6 +6,7 @@ import uuid
 
 from crm_contacts.adapters.company_store import CompanyStore
 from crm_contacts.adapters.contact_store import ContactStore
+from crm_contacts.api.deps import API_PREFIX
 from crm_contacts.domain.company import Company
 from crm_contacts.domain.contact import Contact
 from crm_shared.problems import not_found
@@ -15,6 +16,11 @@ from crm_shared.versioning import check_version
 def etag(version: int) -> str:
     """The ETag of a resource version; clients send it back in If-Match."""
     return f'"{version}"'
+
+
+def created_headers(contact_id: uuid.UUID, version: int) -> dict[str, str]:
+    """Location and ETag of a contact just created."""
+    return {"Location": f"{API_PREFIX}/contacts/{contact_id}", "ETag": etag(version)}
 
 
 async def lock_contact(store: ContactStore, contact_id: uuid.UUID, if_match: int | None) -> Contact:
