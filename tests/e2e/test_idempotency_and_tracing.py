@@ -54,3 +54,16 @@ async def test_trace_runs_from_gateway_request_to_the_event(
     kafka_header = contact_events.headers[index]["traceparent"].decode()
     assert kafka_header.split("-")[1] == trace_id
     assert data(event)["first_name"] == "Traced"
+
+
+async def test_erase_forgets_stored_responses_about_the_person(gateway: httpx.AsyncClient) -> None:
+    key = uuid.uuid4().hex
+    body = {"first_name": "Forget", "last_name": key[:10]}
+    first = await gateway.post("/api/v1/contacts", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    erased_id = first.json()["id"]
+    erased = await gateway.post(f"/api/v1/contacts/{erased_id}/erase")
+    assert erased.status_code == 200, erased.text
+    replay = await gateway.post("/api/v1/contacts", json=body, headers={"Idempotency-Key": key})
+    assert replay.headers.get("idempotent-replayed") != "true"
+    assert erased_id not in replay.text

@@ -82,6 +82,8 @@ async def running_contacts_app(infra: Infra) -> AsyncIterator[ContactsApp]:
         jwt_secret=SecretStr(secrets.token_urlsafe(32)),
         kafka_rebalance_timeout_ms=500,
         db_pool_size=5,
+        # Not the session stack's group: it would take some of our partitions.
+        kafka_group_prefix=f"{name}.",
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

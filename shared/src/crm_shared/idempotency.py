@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.auth import verify_token
@@ -19,6 +20,28 @@ from crm_shared.problems import ProblemError
 KEYS: Table = new_metadata().tables["idempotency_keys"]
 # A request that never finished (its process died) stops blocking retries after this long.
 ABANDONED_AFTER = timedelta(seconds=60)
+# How long a stored response can be replayed; clients retry within minutes, not days.
+KEPT_FOR = timedelta(hours=24)
+
+
+async def purge_expired(db: Database) -> int:
+    """Delete stored responses older than KEPT_FOR; returns how many."""
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            delete(KEYS).where(KEYS.c.created_at < datetime.now(UTC) - KEPT_FOR)
+        )
+    return int(result.rowcount or 0)
+
+
+_FORGET = text(
+    "DELETE FROM idempotency_keys WHERE position(convert_to(:needle, 'UTF8') in response_body) > 0"
+)
+
+
+async def forget_responses_mentioning(session: AsyncSession, needle: str) -> None:
+    """Delete stored responses whose body contains `text` (e.g. an erased person's id),
+    in the caller's transaction: an erased person must not come back by a replay."""
+    await session.execute(_FORGET, {"needle": needle})
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:

@@ -116,6 +116,7 @@ def subscribe_all(
     rebalance_timeout_ms: int = 1000,
     session_timeout_ms: int = 4000,
     retry_delay: float = 0.2,
+    group_prefix: str = "",
 ) -> None:
     """Consume every topic of `handlers` as `consumer`, in one consumer group.
 
@@ -141,7 +142,7 @@ def subscribe_all(
 
     @broker.subscriber(
         *topics,
-        group_id=consumer,
+        group_id=f"{group_prefix}{consumer}",
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         rebalance_timeout_ms=rebalance_timeout_ms,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from http import HTTPStatus
 
 import orjson
 import structlog
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm_shared.problems import PROBLEM_MEDIA_TYPE
+from crm_shared.problems import PROBLEM_MEDIA_TYPE, unexpected_problem
 from crm_shared.telemetry import current_traceparent
 
 REQUEST_SECONDS = Histogram(
@@ -55,8 +56,22 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        started_response = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started_response
+            started_response = started_response or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive, tracked_send)
+        except Exception as exc:
+            # Answer here rather than in Starlette's outer error middleware, so that even
+            # a 500 carries X-Request-ID and traceparent, and its log line the request id.
+            if started_response:
+                raise
+            problem = unexpected_problem(exc)
+            await send_problem(tracked_send, problem.status, problem.detail or problem.title)
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
@@ -68,7 +83,8 @@ class RequestContextMiddleware:
 
 async def send_problem(send: Send, status: int, detail: str) -> None:
     """Answer directly from middleware with a problem+json body."""
-    body = orjson.dumps({"type": "about:blank", "title": detail, "status": status})
+    title = HTTPStatus(status).phrase
+    body = orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
     await send(
         {
             "type": "http.response.start",
@@ -97,25 +113,29 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await send_problem(send, 413, "The request body is too large")
             return
-        received = 0
-        too_large = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
+        if declared is not None:
+            await self.app(scope, receive, send)  # the server enforces Content-Length
+            return
+        # A body of unannounced size (chunked): read it, up to the limit, before the app.
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
-                    raise BodyTooLargeError
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLargeError:
-            if too_large:
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
                 await send_problem(send, 413, "The request body is too large")
+                return
+            more = message.get("more_body", False)
+        replayed = False
 
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
-class BodyTooLargeError(Exception):
-    """Raised from receive() when a streamed body passes the limit."""
+        await self.app(scope, replay, send)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import orjson
 import structlog
 from fastapi import FastAPI, Request
@@ -96,10 +97,30 @@ async def _on_validation(_: Request, exc: Exception) -> Response:
     return problem_response(ProblemError(status, detail=detail, errors=errors))
 
 
-async def _on_unexpected(_: Request, exc: Exception) -> Response:
+def _bad_data(exc: BaseException) -> bool:
+    # PostgreSQL's class 22 "data exception": a value it cannot store or compare, such as
+    # a NUL character in text. That is bad input, never our fault.
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, asyncpg.DataError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def unexpected_problem(exc: BaseException) -> ProblemError:
+    """The problem to answer for an exception nothing else handled (logged here)."""
+    if _bad_data(exc):
+        return ProblemError(
+            422, detail="The request holds a value that cannot be stored (such as a NUL character)"
+        )
     # Log the stack trace for operators; never send it to the client.
     _log.error("unhandled error", exc_info=exc)
-    return problem_response(ProblemError(500, detail="An unexpected error occurred"))
+    return ProblemError(500, detail="An unexpected error occurred")
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> Response:
+    return problem_response(unexpected_problem(exc))
 
 
 def install_problem_handlers(app: FastAPI) -> None:

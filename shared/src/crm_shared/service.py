@@ -16,7 +16,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from sqlalchemy import MetaData, func, select
 
 from crm_shared.db import Database
-from crm_shared.idempotency import IdempotencyMiddleware
+from crm_shared.idempotency import IdempotencyMiddleware, purge_expired
 from crm_shared.logs import configure_logging
 from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from crm_shared.outbox import OUTBOX, OUTBOX_BACKLOG, OutboxRelay
@@ -54,6 +54,14 @@ async def _connect_broker(app: FastAPI) -> None:
         return
 
 
+async def _housekeeping(app: FastAPI) -> None:
+    # Stored Idempotency-Key responses expire; every replica may run this, it is idempotent.
+    while True:
+        with contextlib.suppress(Exception):
+            await purge_expired(app.state.db)
+        await asyncio.sleep(600)
+
+
 def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +73,7 @@ def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
         )
         await app.state.db.open_pool()
         connecting = asyncio.create_task(_connect_broker(app))
+        housekeeping = asyncio.create_task(_housekeeping(app))
         relay.start()
         for hook in startup_hooks:
             await hook(app)
@@ -75,6 +84,7 @@ def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
             yield
         finally:
             connecting.cancel()
+            housekeeping.cancel()
             await relay.stop()
             with contextlib.suppress(Exception):
                 await app.state.broker.stop()
@@ -157,10 +167,10 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health_router)
-    # Middleware added last runs first: body limit, then request context, then idempotency.
+    # Middleware added last runs first: request context, then body limit, then idempotency.
     if idempotency:
         app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware)
     if body_limit:
         app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
     return app

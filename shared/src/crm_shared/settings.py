@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(
         4000, validation_alias=AliasChoices("KAFKA_SESSION_TIMEOUT_MS")
     )
+    # Two deployments sharing one broker (or a test beside a running stack) keep their
+    # consumer groups apart with a prefix.
+    kafka_group_prefix: str = Field("", validation_alias=AliasChoices("KAFKA_GROUP_PREFIX"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL"))
     max_body_bytes: int = Field(1_048_576, validation_alias=AliasChoices("CRM_MAX_BODY_BYTES"))
     # Connections per service, shared out among its worker processes.
@@ -49,7 +52,10 @@ class ServiceSettings(BaseSettings):
         """The HS256 key as plain text (kept secret in every repr)."""
         if self.jwt_secret is None:
             raise RuntimeError("CRM_JWT_SECRET is not set: every service needs the token key")
-        return self.jwt_secret.get_secret_value()
+        key = self.jwt_secret.get_secret_value()
+        if len(key) < 32:
+            raise RuntimeError("CRM_JWT_SECRET is too short: use at least 32 random characters")
+        return key
 
 
 def service_settings(name: str, port: int) -> ServiceSettings:

@@ -9,6 +9,7 @@ from crm_contacts.api.deps import API_PREFIX, ContactId, Eraser, utc_now
 from crm_contacts.api.loading import etag, lock_contact
 from crm_contacts.events.schemas import ContactData
 from crm_shared.db import SessionDep
+from crm_shared.idempotency import forget_responses_mentioning
 from crm_shared.problems import PROBLEM_RESPONSES
 from crm_shared.versioning import IfMatch
 
@@ -33,5 +34,7 @@ async def erase_contact(
         contact = await lock_contact(store, contact_id, if_match)
         entry = contact.erase(now=utc_now())
         resource = await store.erase(contact, entry) if entry else ContactData.of(contact)
+        # A replayed Idempotency-Key must not bring the erased person back.
+        await forget_responses_mentioning(session, str(contact_id))
     response.headers["ETag"] = etag(contact.version)
     return resource

@@ -84,4 +84,5 @@ def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSetti
         max_attempts=settings.consumer_max_attempts,
         rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,
+        group_prefix=settings.kafka_group_prefix,
     )
