@@ -330,3 +330,10 @@ async def test_asyncapi_lists_what_it_publishes_and_consumes(service: ContactsAp
         "crm.marketing.engagement",
     }
     assert "ContactData" in document["components"]["schemas"]
+    # Each published message is the CloudEvent envelope around the resource.
+    schemas = document["components"]["schemas"]
+    envelopes = [
+        name for name, schema in schemas.items() if "specversion" in schema.get("properties", {})
+    ]
+    assert envelopes, sorted(schemas)
+    assert any("ContactData" in str(schemas[name]["properties"]["data"]) for name in envelopes)

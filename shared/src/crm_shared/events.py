@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -72,3 +72,23 @@ class Envelope(BaseModel):
     actor: str | None = None
     traceparent: str | None = None
     data: dict[str, Any] = {}
+
+
+D = TypeVar("D")
+
+
+class CloudEvent(BaseModel, Generic[D]):
+    """The message on every topic, for the AsyncAPI document: a structured-mode CloudEvent
+    whose `data` is the resource after the change (plus `changed` on updates)."""
+
+    specversion: Literal["1.0"]
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: str
+    datacontenttype: Literal["application/json"]
+    sequence: int
+    actor: str | None = None
+    traceparent: str | None = None
+    data: D

@@ -148,7 +148,6 @@ def subscribe_all(
         rebalance_timeout_ms=rebalance_timeout_ms,
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=max(100, session_timeout_ms // 4),
-        title=f"{consumer}:{','.join(topics)}",
     )
     async def consume(msg: KafkaMessage) -> None:
         raw = msg.raw_message

@@ -16,6 +16,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from sqlalchemy import MetaData, func, select
 
 from crm_shared.db import Database
+from crm_shared.events import CloudEvent
 from crm_shared.idempotency import IdempotencyMiddleware, purge_expired
 from crm_shared.logs import configure_logging
 from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -140,7 +141,12 @@ def create_service_app(
         logger=None,
     )
     for topic, schema in (publishes or {}).items():
-        broker.publisher(topic, title=f"{topic}:publish", schema=schema)
+        broker.publisher(
+            topic,
+            title=topic,
+            schema=CloudEvent[schema],  # type: ignore[valid-type]
+            description=f"CloudEvents (application/cloudevents+json), key = subject, on {topic}",
+        )
     if consumers is not None:
         consumers(broker, db)
 

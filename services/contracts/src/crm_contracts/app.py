@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from crm_contracts.adapters.tables import metadata
 from crm_contracts.events.topics import PUBLISHED_TOPICS
 from crm_contracts.settings import get_settings
-from crm_shared.events import Envelope
 from crm_shared.service import create_service_app
 from crm_shared.settings import ServiceSettings
 
@@ -21,5 +22,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[],
         metadata=metadata,
         # Every topic carries CloudEvents; the `data` schemas come with the features.
-        publishes=dict.fromkeys(PUBLISHED_TOPICS, Envelope),
+        publishes=dict.fromkeys(PUBLISHED_TOPICS, dict[str, Any]),
     )
