@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter
 
-from crm_contacts.api import companies, contacts, erase, notes, tags, timeline
+from crm_contacts.api import companies, contacts, duplicates, erase, notes, tags, timeline
 
 ROUTERS: tuple[APIRouter, ...] = (
+    # Before contacts: `/contacts/duplicates` must not be read as a `/{contact_id}`.
+    duplicates.router,
     contacts.router,
     tags.router,
     notes.router,
