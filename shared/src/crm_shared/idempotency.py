@@ -14,8 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.auth import verify_token
 from crm_shared.db import Database, new_metadata
-from crm_shared.middleware import send_problem
-from crm_shared.problems import ProblemError
+from crm_shared.problems import ProblemError, send_problem
 
 KEYS: Table = new_metadata().tables["idempotency_keys"]
 # A request that never finished (its process died) stops blocking retries after this long.
@@ -129,11 +128,19 @@ class IdempotencyMiddleware:
     @staticmethod
     async def _answer_existing(send: Send, row: Any, request_hash: str) -> None:
         if row is None:
-            await send_problem(send, 409, "This Idempotency-Key is being used; retry shortly")
+            await send_problem(
+                send, ProblemError(409, detail="This Idempotency-Key is being used; retry shortly")
+            )
         elif row.request_hash != request_hash:
-            await send_problem(send, 422, "This Idempotency-Key was used for a different request")
+            await send_problem(
+                send,
+                ProblemError(422, detail="This Idempotency-Key was used for a different request"),
+            )
         elif row.status_code is None:
-            await send_problem(send, 409, "A request with this Idempotency-Key is still running")
+            await send_problem(
+                send,
+                ProblemError(409, detail="A request with this Idempotency-Key is still running"),
+            )
         else:
             stored = [(k.encode(), v.encode()) for k, v in row.response_headers]
             stored.append((b"idempotent-replayed", b"true"))

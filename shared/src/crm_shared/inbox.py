@@ -81,31 +81,6 @@ def is_outage(exc: BaseException) -> bool:
     return False
 
 
-def subscribe(
-    broker: KafkaBroker,
-    db: Database,
-    *,
-    consumer: str,
-    topic: str,
-    handler: Handler,
-    max_attempts: int = 5,
-    rebalance_timeout_ms: int = 1000,
-    session_timeout_ms: int = 4000,
-    retry_delay: float = 0.2,
-) -> None:
-    """Consume one topic as `consumer` (see subscribe_all)."""
-    subscribe_all(
-        broker,
-        db,
-        consumer=consumer,
-        handlers={topic: handler},
-        max_attempts=max_attempts,
-        rebalance_timeout_ms=rebalance_timeout_ms,
-        session_timeout_ms=session_timeout_ms,
-        retry_delay=retry_delay,
-    )
-
-
 def subscribe_all(
     broker: KafkaBroker,
     db: Database,

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from http import HTTPStatus
 
-import orjson
 import structlog
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm_shared.problems import PROBLEM_MEDIA_TYPE, unexpected_problem
+from crm_shared.problems import ProblemError, send_problem, unexpected_problem
 from crm_shared.telemetry import current_traceparent
 
 REQUEST_SECONDS = Histogram(
@@ -42,7 +40,7 @@ class RequestContextMiddleware:
         request_id = (_header(scope, b"x-request-id") or uuid.uuid4().hex)[:128]
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        status = 500
+        status: int | None = None  # set once the response has started
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -56,46 +54,24 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        started_response = False
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started_response
-            started_response = started_response or message["type"] == "http.response.start"
-            await send_with_headers(message)
-
         try:
-            await self.app(scope, receive, tracked_send)
+            await self.app(scope, receive, send_with_headers)
         except Exception as exc:
             # Answer here rather than in Starlette's outer error middleware, so that even
             # a 500 carries X-Request-ID and traceparent, and its log line the request id.
-            if started_response:
+            if status is not None:
                 raise
-            problem = unexpected_problem(exc)
-            await send_problem(tracked_send, problem.status, problem.detail or problem.title)
+            await send_problem(send_with_headers, unexpected_problem(exc))
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            REQUEST_SECONDS.labels(scope["method"], path, str(status)).observe(
+            REQUEST_SECONDS.labels(scope["method"], path, str(status or 500)).observe(
                 time.perf_counter() - started
             )
             structlog.contextvars.unbind_contextvars("request_id")
 
 
-async def send_problem(send: Send, status: int, detail: str) -> None:
-    """Answer directly from middleware with a problem+json body."""
-    title = HTTPStatus(status).phrase
-    body = orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+_TOO_LARGE = ProblemError(413, detail="The request body is too large")
 
 
 class BodyLimitMiddleware:
@@ -111,7 +87,7 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await send_problem(send, 413, "The request body is too large")
+            await send_problem(send, _TOO_LARGE)
             return
         if declared is not None:
             await self.app(scope, receive, send)  # the server enforces Content-Length
@@ -126,7 +102,7 @@ class BodyLimitMiddleware:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                await send_problem(send, 413, "The request body is too large")
+                await send_problem(send, _TOO_LARGE)
                 return
             more = message.get("more_body", False)
         replayed = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _log = structlog.get_logger("crm.problems")
@@ -59,6 +61,24 @@ def problem_response(problem: ProblemError) -> Response:
         headers=problem.headers,
         media_type=PROBLEM_MEDIA_TYPE,
     )
+
+
+async def send_problem(
+    send: Send, problem: ProblemError, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Send `problem` as the whole response straight to ASGI `send` (for middleware)."""
+    body = orjson.dumps(problem.body(), default=str)
+    head = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+        *(
+            (name.lower().encode(), value.encode())
+            for name, value in (problem.headers or {}).items()
+        ),
+    ]
+    await send({"type": "http.response.start", "status": problem.status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
 
 
 def not_found(what: str) -> ProblemError:
