@@ -43,6 +43,9 @@ async def test_events_committed_before_sigkill_are_published_after_restart(
         )
         assert all(r.status_code == 201 for r in responses), [r.text for r in responses[:3]]
         ids = {r.json()["id"] for r in responses}
+        async with httpx.AsyncClient(base_url=stack.service_urls["contacts"]) as client:
+            metrics = (await client.get("/metrics")).text
+        assert _sample(metrics, "crm_outbox_backlog", "") >= len(ids)
         stack.kill("contacts", signal.SIGKILL)
         pending = await _outbox_rows(stack)
         assert pending >= len(ids), "the crash happened before the relay published"
@@ -107,7 +110,7 @@ def _sample(metrics: str, name: str, label: str) -> float:
     values = [
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()
-        if line.startswith(name + "{") and label in line
+        if (line.startswith(name + "{") or line.startswith(name + " ")) and label in line
     ]
     assert values, f"no {name} sample with {label}"
     return sum(values)
