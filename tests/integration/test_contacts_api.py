@@ -84,6 +84,8 @@ async def running_contacts_app(infra: Infra) -> AsyncIterator[ContactsApp]:
         db_pool_size=5,
         # Not the session stack's group: it would take some of our partitions.
         kafka_group_prefix=f"{name}.",
+        # In-process: the session's OTLP receiver belongs to the stack's processes.
+        otel_endpoint=None,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
