@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
 
 from crm_contacts.adapters.contact_create import insert_new_contact
-from crm_contacts.adapters.contact_queries import ContactFilter, list_contacts
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Writer, utc_now
 from crm_contacts.api.errors import contact_write_problem
 from crm_contacts.api.fast_create import FastCreateRoute
-from crm_contacts.api.fields import SearchQuery, Tag
 from crm_contacts.api.loading import created_headers, etag, lock_contact
 from crm_contacts.api.patching import merged
 from crm_contacts.api.schemas import ContactIn, ContactPatch
 from crm_contacts.domain.contact import Contact
-from crm_contacts.domain.lifecycle import LifecycleStage
 from crm_contacts.events.schemas import ContactData
 from crm_contacts.events.topics import ContactAction
 from crm_shared.db import DatabaseDep, SessionDep
-from crm_shared.pagination import CursorQuery, LimitQuery, Page
 from crm_shared.problems import PROBLEM_RESPONSES, not_found
 from crm_shared.versioning import IfMatch
 
@@ -55,24 +48,6 @@ router.add_api_route(
     operation_id="create_contact",
     route_class_override=FastCreateRoute,
 )
-
-
-@router.get("", operation_id="list_contacts")
-async def list_contacts_route(
-    _: Reader,
-    session: ReadSession,
-    q: Annotated[SearchQuery | None, Query(description="Search names, email, company")] = None,
-    lifecycle_stage: LifecycleStage | None = None,
-    owner_id: uuid.UUID | None = None,
-    company_id: uuid.UUID | None = None,
-    tag: Annotated[Tag | None, Query()] = None,
-    limit: LimitQuery = 50,
-    cursor: CursorQuery = None,
-) -> Page[ContactData]:
-    """Live contacts, oldest first; with `q`, best match first."""
-    wanted = ContactFilter(q, lifecycle_stage, owner_id, company_id, tag)
-    found, next_cursor = await list_contacts(session, wanted, limit=limit, cursor=cursor)
-    return Page(items=[ContactData.of(c) for c in found], next_cursor=next_cursor)
 
 
 @router.get("/{contact_id}", operation_id="get_contact")
