@@ -6,7 +6,7 @@ PACKAGES := shared services/contacts services/sales services/marketing services/
             services/analytics gateway deploy/cli
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: up test install lint typecheck unit bench clean
+.PHONY: up test install lint typecheck unit bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python -m bench.contacts_create $(ARGS)
+
+# Import, duplicate scan and search over a million contacts, one run (several minutes).
+bench-scale: install
+	$(BIN)/python -m bench.contacts_scale $(ARGS)
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache

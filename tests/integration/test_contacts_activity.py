@@ -150,6 +150,8 @@ async def test_erase_forgets_the_person_and_keeps_a_tombstone(
     admin: httpx.AsyncClient, sales: httpx.AsyncClient, service: ContactsApp
 ) -> None:
     word = uuid.uuid4().hex[:8]
+    dob = {"key": "dob", "label": "Date of birth", "type": "date"}
+    assert (await admin.post("/api/v1/contacts/custom-fields", json=dob)).status_code == 201
     contact = await _create(
         sales, last_name=f"Erasable{word}", phone="+1 555 0100", custom_fields={"dob": "1906-12-09"}
     )

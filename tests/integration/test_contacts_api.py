@@ -207,6 +207,10 @@ async def test_unknown_company_is_a_422(admin: httpx.AsyncClient) -> None:
 
 
 async def test_patch_is_a_json_merge_patch(admin: httpx.AsyncClient) -> None:
+    for key, type_ in (("plan", "text"), ("seats", "number"), ("region", "text")):
+        field = {"key": key, "label": key.title(), "type": type_}
+        response = await admin.post("/api/v1/contacts/custom-fields", json=field)
+        assert response.status_code == 201, response.text
     contact = await _create(admin, custom_fields={"plan": "gold", "seats": 5}, title="CTO")
     response = await admin.patch(
         f"/api/v1/contacts/{contact['id']}",

@@ -131,6 +131,24 @@ async def test_handler_advances_once_per_event_and_never_backwards(
     assert moves[0]["actor"] == "rep-9"
 
 
+async def test_event_naming_a_merged_contact_moves_the_survivor(
+    service: ContactsApp, sales: httpx.AsyncClient
+) -> None:
+    survivor = await _create(sales, lifecycle_stage="lead")
+    merged = await _create(sales, last_name="Dup")
+    response = await sales.post(
+        "/api/v1/contacts/merge",
+        json={"primary_id": survivor["id"], "duplicate_ids": [merged["id"]]},
+    )
+    assert response.status_code == 200, response.text
+    version = response.json()["version"]
+
+    won = Envelope.model_validate(_sales_event("crm.sales.deal.won", merged["id"]))
+    assert await handle_once(service.app.state.db, CONSUMER, won, advance_lifecycle) is True
+    after = (await sales.get(f"/api/v1/contacts/{survivor['id']}")).json()
+    assert (after["lifecycle_stage"], after["version"]) == ("customer", version + 1)
+
+
 async def test_redelivered_kafka_event_changes_state_once(
     infra: Infra, service: ContactsApp, sales: httpx.AsyncClient, kafka_events: KafkaEvents
 ) -> None:

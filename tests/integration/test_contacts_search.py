@@ -153,3 +153,82 @@ async def test_search_results_page_with_a_cursor(admin: httpx.AsyncClient) -> No
     seen = [contact_id for page in pages for contact_id in page]
     assert len(seen) == 5
     assert set(seen) == created
+
+
+def _letters(n: int = 7) -> str:
+    """Random lowercase letters (hex digits would make edit distances hard to control)."""
+    return "".join(chr(ord("a") + b % 26) for b in uuid.uuid4().bytes[:n])
+
+
+def _swap(word: str, at: int) -> str:
+    """`word` with the letters at `at` and `at + 1` swapped: one edit away, never itself."""
+    assert word[at] != word[at + 1]
+    return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+
+
+def _word(first: str, n: int) -> str:
+    """`first` and `n` random letters, no letter repeated next to itself."""
+    word = first
+    while len(word) <= n:
+        word += next(c for c in _letters(4) if c != word[-1])
+    return word
+
+
+async def test_prefix_matches_rank_above_typo_matches(admin: httpx.AsyncClient) -> None:
+    tag, base = f"pt-{uuid.uuid4().hex[:8]}", _word("q", 7)
+    typo = await _post(admin, "/api/v1/contacts", {"last_name": _swap(base, 3), "tags": [tag]})
+    longer = await _post(admin, "/api/v1/contacts", {"first_name": f"{base}ina", "tags": [tag]})
+    exact = await _post(admin, "/api/v1/contacts", {"last_name": base.title(), "tags": [tag]})
+    # Both first and last name start with it: listed once.
+    twice = await _post(
+        admin,
+        "/api/v1/contacts",
+        {"first_name": f"{base}o", "last_name": f"{base}o", "tags": [tag]},
+    )
+    found = await _search(admin, base, tag)
+    assert found == [exact["id"], longer["id"], twice["id"], typo["id"]]
+    # A one-letter query is a prefix search too.
+    assert set(await _search(admin, base[0], tag)) == {
+        exact["id"],
+        longer["id"],
+        twice["id"],
+        typo["id"],
+    }
+    pages = await _all_pages(admin, f"q={base}&tag={tag}&limit=1")
+    assert [p[0] for p in pages] == found  # cursors cross from prefix hits to typo hits
+
+
+async def test_two_words_with_a_typo_and_either_order(admin: httpx.AsyncClient) -> None:
+    tag, first, last = f"mw-{uuid.uuid4().hex[:8]}", _word("j", 5), _word("s", 6)
+    person = await _post(
+        admin, "/api/v1/contacts", {"first_name": first.title(), "last_name": last, "tags": [tag]}
+    )
+    other = await _post(admin, "/api/v1/contacts", {"first_name": first, "tags": [tag]})
+    assert await _search(admin, f"{first} {last}", tag) == [person["id"]]  # prefix
+    assert await _search(admin, f"{_swap(first, 2)} {last}", tag) == [person["id"]]  # typo
+    assert await _search(admin, f"{last} {first}", tag) == [person["id"]]  # reversed
+    assert await _search(admin, f"{last} {_swap(first, 2)}", tag) == [person["id"]]
+    assert set(await _search(admin, first, tag)) == {person["id"], other["id"]}
+
+
+async def test_search_by_email_start_and_domain(admin: httpx.AsyncClient) -> None:
+    tag, word = f"em-{uuid.uuid4().hex[:8]}", _letters()
+    person = await _post(
+        admin,
+        "/api/v1/contacts",
+        {"first_name": "Mo", "email": f"mo.{word}@{word}corp.io", "tags": [tag]},
+    )
+    assert await _search(admin, f"mo.{word}@", tag) == [person["id"]]
+    assert await _search(admin, f"{word}corp", tag) == [person["id"]]
+    assert await _search(admin, f"{word}corp.io", tag) == [person["id"]]
+
+
+async def test_a_cursor_belongs_to_its_query(admin: httpx.AsyncClient) -> None:
+    tag, word = f"cq-{uuid.uuid4().hex[:8]}", _letters()
+    for i in range(3):
+        await _post(admin, "/api/v1/contacts", {"first_name": f"{word}{i}", "tags": [tag]})
+    page = (await admin.get("/api/v1/contacts", params={"q": word, "tag": tag, "limit": 1})).json()
+    other = await admin.get(
+        "/api/v1/contacts", params={"q": word + "x", "tag": tag, "cursor": page["next_cursor"]}
+    )
+    assert other.status_code == 400, other.text

@@ -1,4 +1,4 @@
-"""The four skeleton services (sales, marketing, contracts, analytics): each migrates a fresh
+"""The three skeleton services (sales, marketing, contracts): each migrates a fresh
 database and serves the service defaults from crm_shared."""
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ SKELETON_TOPICS: dict[str, set[str]] = {
     "sales": {"crm.sales.lead", "crm.sales.deal", "crm.sales.activity", "crm.sales.quote"},
     "marketing": {"crm.marketing.campaign", "crm.marketing.engagement"},
     "contracts": {"crm.contracts.contract"},
-    "analytics": set(),
 }
 SKELETONS = tuple(SKELETON_TOPICS)
 INFRA_TABLES = {"outbox", "processed_events", "idempotency_keys"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 
 import structlog
 from prometheus_client import Histogram
@@ -75,22 +76,35 @@ _TOO_LARGE = ProblemError(413, detail="The request body is too large")
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over `max_bytes` with 413, whether or not they say their size."""
+    """Refuses request bodies over `max_bytes` with 413, whether or not they say their size.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `streamed` maps exact paths (bulk uploads) to a larger limit of their own. Their
+    routes read the body as a stream, so it is counted as it passes instead of being read
+    up front; going over the limit raises a 413 ProblemError inside the route's read.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, streamed: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = dict(streamed or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        streamed_limit = self.streamed.get(scope["path"])
+        limit = self.max_bytes if streamed_limit is None else streamed_limit
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, _TOO_LARGE)
             return
         if declared is not None:
             await self.app(scope, receive, send)  # the server enforces Content-Length
+            return
+        if streamed_limit is not None:
+            await self.app(scope, _counting(receive, limit), send)
             return
         # A body of unannounced size (chunked): read it, up to the limit, before the app.
         chunks: list[bytes] = []
@@ -115,3 +129,18 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def _counting(receive: Receive, limit: int) -> Receive:
+    """`receive`, raising a 413 problem once the body passes `limit` bytes."""
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise _TOO_LARGE
+        return message
+
+    return counted

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import uuid
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
@@ -22,10 +23,10 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_shared.db import asyncpg_dsn, new_metadata
+from crm_shared.db import asyncpg_dsn, json_dumps, new_metadata
 from crm_shared.events import CLOUDEVENTS_CONTENT_TYPE
 from crm_shared.migrations import NOTIFY_CHANNEL
 from crm_shared.telemetry import context_from_traceparent
@@ -49,6 +50,33 @@ async def add(session: AsyncSession, event: dict[str, Any], *, topic: str, key: 
             payload=event,
             traceparent=event.get("traceparent"),
         )
+    )
+
+
+_ADD_MANY = text(
+    "INSERT INTO outbox (event_id, topic, key, payload, traceparent)"
+    " SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]),"
+    " CAST(:keys AS text[]), CAST(:payloads AS jsonb[]), CAST(:traceparents AS text[]))"
+)
+
+
+async def add_many(
+    session: AsyncSession, events: Iterable[tuple[dict[str, Any], str, str]]
+) -> None:
+    """Write many `(event, topic, key)` to the outbox in one statement, in the caller's
+    transaction and in the given order (bulk writers: one round trip, not one per event)."""
+    batch = list(events)
+    if not batch:
+        return
+    await session.execute(
+        _ADD_MANY,
+        {
+            "event_ids": [uuid.UUID(event["id"]) for event, _, _ in batch],
+            "topics": [topic for _, topic, _ in batch],
+            "keys": [key for _, _, key in batch],
+            "payloads": [json_dumps(event) for event, _, _ in batch],
+            "traceparents": [event.get("traceparent") for event, _, _ in batch],
+        },
     )
 
 

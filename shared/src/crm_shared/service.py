@@ -63,7 +63,9 @@ async def _housekeeping(app: FastAPI) -> None:
         await asyncio.sleep(600)
 
 
-def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
+def _lifespan(
+    startup_hooks: Sequence[Hook], shutdown_hooks: Sequence[Hook]
+) -> Callable[[FastAPI], Any]:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings: ServiceSettings = app.state.settings
@@ -84,6 +86,9 @@ def _lifespan(startup_hooks: Sequence[Hook]) -> Callable[[FastAPI], Any]:
         try:
             yield
         finally:
+            for hook in shutdown_hooks:
+                with contextlib.suppress(Exception):
+                    await hook(app)
             connecting.cancel()
             housekeeping.cancel()
             await relay.stop()
@@ -116,6 +121,8 @@ def create_service_app(
     idempotency: bool = True,
     body_limit: bool = True,
     startup_hooks: Sequence[Hook] = (),
+    shutdown_hooks: Sequence[Hook] = (),
+    streamed_uploads: Sequence[str] = (),
     version: str = "0.1.0",
     description: str = "",
 ) -> FastAPI:
@@ -125,6 +132,9 @@ def create_service_app(
     schema, for the AsyncAPI document. `consumers` registers the service's subscribers
     (use crm_shared.inbox.subscribe). `metadata` is accepted so every app names its
     tables in one place; migrations are run by `python -m <service> migrate`.
+    `shutdown_hooks` run first on shutdown, while the database is still open (stop the
+    background work the startup hooks began). `streamed_uploads` are paths whose routes
+    stream their bodies: they may be up to `settings.max_import_bytes` (CRM_MAX_IMPORT_BYTES).
     """
     settings.jwt_key()  # fail at start-up, not on the first request, when it is missing
     configure_logging(settings.service_name, settings.log_level)
@@ -154,7 +164,7 @@ def create_service_app(
         title=title,
         version=version,
         description=description,
-        lifespan=_lifespan(startup_hooks),
+        lifespan=_lifespan(startup_hooks, shutdown_hooks),
         # FastAPI's native OpenTelemetry: one server span per request that continues the
         # caller's traceparent; our own middleware does metrics and logs.
         telemetry=TELEMETRY,
@@ -177,6 +187,10 @@ def create_service_app(
     if idempotency:
         app.add_middleware(IdempotencyMiddleware)
     if body_limit:
-        app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+        app.add_middleware(
+            BodyLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            streamed=dict.fromkeys(streamed_uploads, settings.max_import_bytes),
+        )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -36,6 +36,10 @@ class ServiceSettings(BaseSettings):
     kafka_group_prefix: str = Field("", validation_alias=AliasChoices("KAFKA_GROUP_PREFIX"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL"))
     max_body_bytes: int = Field(1_048_576, validation_alias=AliasChoices("CRM_MAX_BODY_BYTES"))
+    # Bulk uploads (CSV imports) are streamed, never held in memory, so they may be larger.
+    max_import_bytes: int = Field(
+        1_073_741_824, validation_alias=AliasChoices("CRM_MAX_IMPORT_BYTES")
+    )
     # Connections per service, shared out among its worker processes.
     db_pool_size: int = Field(20, validation_alias=AliasChoices("CRM_DB_POOL_SIZE"))
     # uvicorn worker processes: `<NAME>_WORKERS` (or CRM_WORKERS for every service) scales

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from crm_cli.credentials import CredentialsError, admin_login, load_or_create
 from crm_cli.demo import DemoError, load_demo
+from crm_cli.import_command import import_contacts
 from crm_cli.stack import PortInUseError, StackError
 from crm_cli.up import build_stack, run_up
 
@@ -78,3 +79,6 @@ def demo(
     except httpx.HTTPError as exc:
         raise _fail(f"cannot reach the gateway at {url} ({exc}); is `crm up` running?") from exc
     console.print("Demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+app.command("import")(import_contacts)

@@ -1,1 +1,1 @@
-"""The analytics domain as plain classes and rules, no I/O (none yet: skeleton)."""
+"""The analytics domain as plain classes and rules, no I/O: the customer read model."""

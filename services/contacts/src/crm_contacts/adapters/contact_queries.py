@@ -1,77 +1,53 @@
-"""Listing and searching contacts, in stable keyset pages. Erased contacts never show."""
+"""Listing and searching contacts, in stable keyset pages. Erased contacts never show.
+
+How each request is served (EXPLAIN ANALYZE at 1,000,000 contacts in the benchmark):
+- no filter: the sort's (key, id) btree, read in order, LIMIT page+1;
+- filters with the default sort: (company|owner|stage, created_at, id) btrees serve one
+  equality directly; any other filter is an index the planner weighs against walking the
+  created_at index. Walking the sort's index and skipping rows that fail the filters
+  reads about page / selectivity rows; for selective filters the planner takes the
+  filter's index and sorts the matches instead. A filter that is neither selective nor
+  common (a few percent) costs most, and stays in tens of milliseconds at a million;
+- `?q=`: adapters/contact_search, prefix then typo tier, each a merge of index ranges.
+"""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, any_, func, or_, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_contacts.adapters.paging import best_match_first, cut_page, oldest_first
+from crm_contacts.adapters.contact_search import search_page
+from crm_contacts.adapters.keyset import sorted_page
+from crm_contacts.adapters.list_filters import filter_condition, sort_key
 from crm_contacts.adapters.rows import CONTACT_COLUMNS, contact_from_row
-from crm_contacts.adapters.search import matches, rank
-from crm_contacts.adapters.tables import companies, contacts
+from crm_contacts.adapters.tables import contacts
 from crm_contacts.domain.contact import Contact
-from crm_contacts.domain.lifecycle import LifecycleStage
+from crm_contacts.domain.list_query import ListRequest
 
-COLUMNS = [contacts.c[name] for name in CONTACT_COLUMNS]
-
-
-@dataclass(frozen=True, slots=True)
-class ContactFilter:
-    """What a list asks for; `q` searches names, email and company name, best match first."""
-
-    q: str | None = None
-    lifecycle_stage: LifecycleStage | None = None
-    owner_id: uuid.UUID | None = None
-    company_id: uuid.UUID | None = None
-    tag: str | None = None
+COLUMNS: list[Any] = [contacts.c[name] for name in CONTACT_COLUMNS]
 
 
 async def list_contacts(
-    session: AsyncSession, wanted: ContactFilter, *, limit: int, cursor: str | None
+    session: AsyncSession, wanted: ListRequest
 ) -> tuple[list[Contact], str | None]:
-    """One page of live contacts: by (created_at, id), or by rank when searching."""
-    conditions = _conditions(wanted)
+    """One page of live contacts as `wanted` asks, and the next page's cursor."""
+    conditions: list[ColumnElement[bool]] = [~contacts.c.erased]
+    conditions += [filter_condition(f) for f in wanted.filters]
     if wanted.q:
-        stmt, key = best_match_first(COLUMNS, _score(wanted.q), conditions, cursor)
+        rows, cursor = await search_page(
+            session, COLUMNS, conditions, wanted.q, limit=wanted.limit, cursor=wanted.cursor
+        )
     else:
-        stmt, key = oldest_first(contacts, COLUMNS, conditions, cursor)
-    rows = (await session.execute(stmt.limit(limit + 1))).mappings().all()
-    page, next_cursor = cut_page(rows, limit, key)
-    return [contact_from_row(row) for row in page], next_cursor
-
-
-def _conditions(wanted: ContactFilter) -> list[ColumnElement[bool]]:
-    conditions = [~contacts.c.erased]
-    if wanted.lifecycle_stage:
-        conditions.append(contacts.c.lifecycle_stage == wanted.lifecycle_stage.value)
-    if wanted.owner_id:
-        conditions.append(contacts.c.owner_id == wanted.owner_id)
-    if wanted.company_id:
-        conditions.append(contacts.c.company_id == wanted.company_id)
-    if wanted.tag:
-        conditions.append(contacts.c.tags.contains([wanted.tag]))
-    if wanted.q:
-        # ARRAY(subquery) lets the planner OR two index scans; `IN (subquery)` would not.
-        matching_companies = select(companies.c.id).where(
-            matches(companies.c.search_text, wanted.q)
+        rows, cursor = await sorted_page(
+            session,
+            COLUMNS,
+            conditions,
+            sort_key(wanted.sort),
+            token=wanted.sort.token,
+            descending=wanted.sort.descending,
+            limit=wanted.limit,
+            cursor=wanted.cursor,
         )
-        conditions.append(
-            or_(
-                matches(contacts.c.search_text, wanted.q),
-                contacts.c.company_id == any_(func.array(matching_companies.scalar_subquery())),
-            )
-        )
-    return conditions
-
-
-def _score(q: str) -> ColumnElement[int]:
-    """The better of how well the contact and how well its company match."""
-    company_rank = (
-        select(rank(companies.c.search_text, q))
-        .where(companies.c.id == contacts.c.company_id)
-        .scalar_subquery()
-    )
-    return func.greatest(rank(contacts.c.search_text, q), func.coalesce(company_rank, 0))
+    return [contact_from_row(row) for row in rows], cursor

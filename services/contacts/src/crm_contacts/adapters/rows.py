@@ -36,6 +36,7 @@ COMPANY_COLUMNS = (
     "domain",
     "industry",
     "size",
+    "custom_fields",
     "created_at",
     "updated_at",
     "version",

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
+from crm_contacts.domain.custom_fields import ObjectType, custom_fields_marker
 from crm_contacts.domain.tags import MAX_TAGS, normalize_tag, normalize_tags
 from crm_contacts.domain.validation import (
     check_custom_fields,
@@ -42,7 +43,18 @@ Tags = Annotated[
     Field(max_length=MAX_TAGS * 2),
     AfterValidator(normalize_tags),
 ]
-CustomFields = Annotated[dict[str, Any], AfterValidator(check_custom_fields)]
+# Values are checked against the defined fields by the routes (FieldSchema needs the
+# database); here only the object's size. The marker lets OpenAPI list the fields.
+CustomFields = Annotated[
+    dict[str, Any],
+    AfterValidator(check_custom_fields),
+    Field(json_schema_extra=custom_fields_marker(ObjectType.CONTACT, "in")),
+]
+CompanyCustomFields = Annotated[
+    dict[str, Any],
+    AfterValidator(check_custom_fields),
+    Field(json_schema_extra=custom_fields_marker(ObjectType.COMPANY, "in")),
+]
 
 CompanyName = Annotated[str, _text(200)]
 Domain = Annotated[

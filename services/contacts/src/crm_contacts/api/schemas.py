@@ -10,9 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from crm_contacts.api.fields import (
+    CompanyCustomFields,
     CompanyName,
     CustomFields,
     Domain,
@@ -26,6 +27,7 @@ from crm_contacts.api.fields import (
 )
 from crm_contacts.domain.company import CompanySize
 from crm_contacts.domain.consent import ConsentStatus
+from crm_contacts.domain.custom_fields import ObjectType, custom_fields_marker
 from crm_contacts.domain.lifecycle import LifecycleStage
 from crm_contacts.domain.timeline import TimelineKind
 
@@ -77,7 +79,9 @@ class ContactPatch(BaseModel):
     lifecycle_stage: LifecycleStage | None = None
     owner_id: uuid.UUID | None = None
     tags: Tags | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: dict[str, Any] | None = Field(
+        None, json_schema_extra=custom_fields_marker(ObjectType.CONTACT, "patch")
+    )
     consent: ConsentIn | None = None
 
 
@@ -90,6 +94,7 @@ class CompanyIn(BaseModel):
     domain: Domain = None
     industry: Industry = None
     size: CompanySize | None = None
+    custom_fields: CompanyCustomFields = {}
 
 
 class CompanyPatch(BaseModel):
@@ -101,6 +106,9 @@ class CompanyPatch(BaseModel):
     domain: Domain = None
     industry: Industry = None
     size: CompanySize | None = None
+    custom_fields: dict[str, Any] | None = Field(
+        None, json_schema_extra=custom_fields_marker(ObjectType.COMPANY, "patch")
+    )
 
 
 class NoteIn(BaseModel):

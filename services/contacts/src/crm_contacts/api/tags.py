@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.api.deps import API_PREFIX, ContactId, Writer, utc_now
 from crm_contacts.api.fields import Tag
-from crm_contacts.api.loading import etag, lock_contact
+from crm_contacts.api.loading import etag
+from crm_contacts.api.redirects import GONE_RESPONSES, lock_current_contact
 from crm_contacts.events.schemas import ContactData
 from crm_contacts.events.topics import ContactAction
 from crm_shared.auth import Principal
@@ -34,7 +35,7 @@ async def _retag(
 ) -> ContactData:
     store = ContactStore(session, actor=principal.subject)
     async with session.begin():
-        contact = await lock_contact(store, contact_id, if_match)
+        contact = await lock_current_contact(store, contact_id, if_match)
         change = contact.tag if action is ContactAction.TAGGED else contact.untag
         entry = change(tag, now=utc_now())
         resource = ContactData.of(contact)
@@ -44,7 +45,7 @@ async def _retag(
     return resource
 
 
-@router.put("/{contact_id}/tags/{tag}", operation_id="tag_contact")
+@router.put("/{contact_id}/tags/{tag}", operation_id="tag_contact", responses=GONE_RESPONSES)
 async def tag_contact(
     contact_id: ContactId,
     tag: TagPath,
@@ -59,7 +60,7 @@ async def tag_contact(
     )
 
 
-@router.delete("/{contact_id}/tags/{tag}", operation_id="untag_contact")
+@router.delete("/{contact_id}/tags/{tag}", operation_id="untag_contact", responses=GONE_RESPONSES)
 async def untag_contact(
     contact_id: ContactId,
     tag: TagPath,

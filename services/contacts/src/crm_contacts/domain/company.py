@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-FIELDS = ("name", "domain", "industry", "size")
+FIELDS = ("name", "domain", "industry", "size", "custom_fields")
+# What an absent field means in a complete set of edits.
+EMPTY: dict[str, Any] = {"custom_fields": {}}
 
 
 class CompanySize(StrEnum):
@@ -35,6 +37,7 @@ class Company:
     domain: str | None = None
     industry: str | None = None
     size: CompanySize | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
     version: int = 1
 
     @classmethod
@@ -45,14 +48,22 @@ class Company:
     def editable(self) -> dict[str, Any]:
         """The fields a PATCH may change, as the JSON a merge patch applies to."""
         data = {name: getattr(self, name) for name in FIELDS}
-        return {name: str(value) for name, value in data.items() if value is not None}
+        return {
+            name: dict(value) if isinstance(value, dict) else str(value)
+            for name, value in data.items()
+            if value is not None
+        }
 
     def revise(self, edits: dict[str, Any], *, now: datetime) -> list[str]:
         """Set every field to `edits` (a complete set); returns the names that changed."""
-        changed = [name for name in FIELDS if getattr(self, name) != edits.get(name)]
+        changed = [name for name in FIELDS if getattr(self, name) != _edit(edits, name)]
         for name in changed:
-            setattr(self, name, edits.get(name))
+            setattr(self, name, _edit(edits, name))
         if changed:
             self.version += 1
             self.updated_at = now
         return changed
+
+
+def _edit(edits: dict[str, Any], name: str) -> Any:
+    return edits.get(name, EMPTY.get(name))

@@ -17,6 +17,8 @@ class TimelineKind(StrEnum):
     TAG_ADDED = "tag_added"
     TAG_REMOVED = "tag_removed"
     ERASED = "erased"
+    # Other contacts were merged into this one (details: merged_ids, changed, changes).
+    MERGED = "merged"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_contacts.adapters.contact_store import ContactStore
+from crm_contacts.adapters.redirects import CONTACT_REDIRECTS
 from crm_contacts.domain.lifecycle import LifecycleStage
 from crm_contacts.events.topics import ContactAction
 from crm_shared.db import Database
@@ -41,7 +42,8 @@ _log = structlog.get_logger("crm.contacts.lifecycle")
 async def advance_lifecycle(session: AsyncSession, event: Envelope) -> None:
     """Move the event's contact (`data.contact_id`) forward to the stage the event proves.
 
-    Other event types, unknown or erased contacts and backward moves are ignored.
+    An event naming a merged contact moves its survivor. Other event types, unknown or
+    erased contacts and backward moves are ignored.
     """
     target = STAGE_BY_EVENT.get(event.type)
     if target is None:
@@ -53,6 +55,10 @@ async def advance_lifecycle(session: AsyncSession, event: Envelope) -> None:
     store = ContactStore(session, actor=event.actor or event.source)
     contact = await store.get(contact_id, lock=True)
     if contact is None:
+        # A merged contact's stage lives on in its survivor.
+        survivor_id = await CONTACT_REDIRECTS.survivor_of(session, contact_id)
+        contact = await store.get(survivor_id, lock=True) if survivor_id else None
+    if contact is None:
         _log.warning(
             "event names an unknown contact; ignored", event_id=event.id, contact_id=str(contact_id)
         )
@@ -62,7 +68,7 @@ async def advance_lifecycle(session: AsyncSession, event: Envelope) -> None:
     if entry is None:
         return
     await store.save(contact, [entry], ContactAction.UPDATED, changed=["lifecycle_stage"])
-    _log.info("lifecycle stage advanced", contact_id=str(contact_id), stage=target.value)
+    _log.info("lifecycle stage advanced", contact_id=str(contact.id), stage=target.value)
 
 
 def _contact_id(event: Envelope) -> uuid.UUID | None:

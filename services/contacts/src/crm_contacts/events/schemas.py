@@ -10,11 +10,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from crm_contacts.domain.company import Company, CompanySize
 from crm_contacts.domain.consent import ConsentStatus
 from crm_contacts.domain.contact import Contact
+from crm_contacts.domain.custom_fields import ObjectType
+from crm_contacts.domain.custom_fields import custom_fields_marker as marker
 from crm_contacts.domain.lifecycle import LifecycleStage
 
 
@@ -42,7 +44,7 @@ class ContactData(BaseModel):
     lifecycle_stage: LifecycleStage | None
     owner_id: uuid.UUID | None
     tags: list[str]
-    custom_fields: dict[str, Any]
+    custom_fields: dict[str, Any] = Field(json_schema_extra=marker(ObjectType.CONTACT))
     consent: ConsentData
     created_at: datetime
     updated_at: datetime
@@ -85,6 +87,21 @@ class ContactTaggedData(ContactData):
     tag: str
 
 
+class ContactMergedData(ContactData):
+    """`crm.contacts.contact.merged` (subject = the survivor): the survivor after the
+    merge, the ids merged into it (each now redirects to it) and its changed fields."""
+
+    merged_ids: list[uuid.UUID]
+    changed: list[str]
+
+
+class ContactMergedIntoData(ContactData):
+    """`crm.contacts.contact.merged_into` (subject = a merged contact): the last event of
+    its stream, carrying its last state and the survivor that absorbed it."""
+
+    survivor_id: uuid.UUID
+
+
 class CompanyData(BaseModel):
     """A company."""
 
@@ -95,6 +112,9 @@ class CompanyData(BaseModel):
     domain: str | None
     industry: str | None
     size: CompanySize | None
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, json_schema_extra=marker(ObjectType.COMPANY)
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -109,3 +129,31 @@ class CompanyUpdatedData(CompanyData):
     """`crm.contacts.company.updated`: the company, and the names of the changed fields."""
 
     changed: list[str]
+
+
+class CompanyMergedData(CompanyData):
+    """`crm.contacts.company.merged` (subject = the survivor): the survivor after the
+    merge, the ids merged into it and its changed fields. The merged companies' contacts
+    now work at the survivor (each gets its own `crm.contacts.contact.updated`)."""
+
+    merged_ids: list[uuid.UUID]
+    changed: list[str]
+
+
+class CompanyMergedIntoData(CompanyData):
+    """`crm.contacts.company.merged_into` (subject = a merged company): the last event of
+    its stream, carrying its last state and the survivor that absorbed it."""
+
+    survivor_id: uuid.UUID
+
+
+# What `data` may be on each topic, for the AsyncAPI document (the most specific first).
+ContactEventData = (
+    ContactMergedData
+    | ContactMergedIntoData
+    | ContactUpdatedData
+    | ContactNoteAddedData
+    | ContactTaggedData
+    | ContactData
+)
+CompanyEventData = CompanyMergedData | CompanyMergedIntoData | CompanyUpdatedData | CompanyData

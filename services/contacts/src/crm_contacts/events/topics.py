@@ -23,6 +23,10 @@ class ContactAction(StrEnum):
     NOTE_ADDED = "note_added"
     TAGGED = "tagged"
     UNTAGGED = "untagged"
+    # Duplicates were merged into this contact (the survivor); data.merged_ids names them.
+    MERGED = "merged"
+    # This contact was merged into data.survivor_id: the last event of its stream.
+    MERGED_INTO = "merged_into"
 
     @property
     def event_type(self) -> str:
@@ -36,6 +40,8 @@ class CompanyAction(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     DELETED = "deleted"
+    MERGED = "merged"
+    MERGED_INTO = "merged_into"
 
     @property
     def event_type(self) -> str:

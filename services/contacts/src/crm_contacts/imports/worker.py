@@ -1,0 +1,199 @@
+"""The import worker: one per service process, importing staged rows batch by batch.
+
+Each batch is one transaction: it claims the oldest unfinished import with `FOR UPDATE
+SKIP LOCKED` (replicas share the work and never take the same batch), imports the rows
+after the import's `last_row`, and saves the counters, `last_row` and the row problems
+with the contacts and their events. A crash or a restart loses the open batch whole, and
+the next worker starts again right after the last committed one: nothing is imported
+twice or skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_contacts.adapters.custom_field_store import load_schema
+from crm_contacts.adapters.import_jobs import (
+    claim_next,
+    drop_staged,
+    get_job,
+    save_job,
+    staged_rows,
+)
+from crm_contacts.adapters.import_problems import add_problems
+from crm_contacts.domain.custom_fields import FieldSchema, ObjectType
+from crm_contacts.domain.imports import BatchCounts, ImportJob
+from crm_contacts.imports.batch import import_batch, read_rows
+from crm_contacts.imports.rows import RowDraft
+from crm_shared.db import Database
+
+_log = structlog.get_logger("crm.contacts.imports")
+Staged = list[tuple[int, list[str]]]
+
+
+@dataclass
+class _ReadAhead:
+    """The rows after `after` of one import, being fetched and read in the background."""
+
+    import_id: uuid.UUID
+    after: int
+    task: asyncio.Task[tuple[Staged, list[RowDraft]]]
+
+
+class ImportWorker:
+    """Imports batches until stopped; `wake()` after queueing an import."""
+
+    def __init__(self, db: Database, *, batch_rows: int, poll_seconds: float) -> None:
+        self._db = db
+        self._batch_rows = batch_rows
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._ahead: _ReadAhead | None = None
+
+    def start(self) -> None:
+        """Run in the background until stop()."""
+        self._task = asyncio.create_task(self._run(), name="contact-import-worker")
+
+    async def stop(self) -> None:
+        """Stop; an open batch is rolled back and done again by the next worker."""
+        self._drop_read_ahead()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """Look for work now rather than at the next poll."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                busy = await self.run_once()
+            except Exception as exc:
+                _log.warning("import worker interrupted; retrying", error=repr(exc))
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+
+    async def run_once(self) -> bool:
+        """Import one batch of the oldest unfinished import; False if there was none, or
+        the batch failed (the caller then waits a little before the next try)."""
+        job_id: uuid.UUID | None = None
+        try:
+            async with self._db.sessions() as session, session.begin():
+                job = await claim_next(session)
+                if job is None:
+                    return False
+                job_id = job.id
+                await self._batch(session, job, one_by_one=False)
+            return True
+        except Exception as exc:
+            if job_id is None or _transient(exc):
+                raise
+            error: Exception = exc
+        if isinstance(error, DBAPIError):
+            _log.warning("import batch refused; retrying row by row", error=repr(error))
+            try:
+                async with self._db.sessions() as session, session.begin():
+                    job = await get_job(session, job_id, lock=True)
+                    if job is not None and not job.status.finished:
+                        await self._batch(session, job, one_by_one=True)
+                return True
+            except Exception as exc:
+                if _transient(exc):
+                    raise
+                error = exc
+        await self._record_failure(job_id, error)
+        return False
+
+    async def _batch(self, session: AsyncSession, job: ImportJob, *, one_by_one: bool) -> None:
+        now = datetime.now(UTC)
+        schema = await load_schema(session, ObjectType.CONTACT)
+        staged, drafts = await self._rows(session, job, schema)
+        if staged:
+
+            def read_next(last_row: int) -> None:
+                if not one_by_one:
+                    self._read_ahead(job, last_row, schema)
+
+            outcome = await import_batch(
+                session, job, drafts, schema, now=now, one_by_one=one_by_one, on_cut=read_next
+            )
+            await add_problems(session, job.id, outcome.problems)
+            exhausted = len(staged) < self._batch_rows and outcome.last_row == staged[-1][0]
+            job.record_batch(outcome.counts, outcome.last_row, now=now, exhausted=exhausted)
+        else:
+            job.record_batch(BatchCounts(), job.last_row, now=now, exhausted=True)
+        if job.status.finished:
+            self._drop_read_ahead()
+            await drop_staged(session, job.id)
+            _log.info("import finished", import_id=str(job.id), status=str(job.status))
+        await save_job(session, job)
+
+    async def _rows(
+        self, session: AsyncSession, job: ImportJob, schema: FieldSchema
+    ) -> tuple[Staged, list[RowDraft]]:
+        """The next rows of `job` and their drafts: read ahead during the last batch when
+        that read is for exactly these rows, else now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and (ahead.import_id, ahead.after) == (job.id, job.last_row):
+            with contextlib.suppress(Exception):
+                return await ahead.task
+        elif ahead is not None:
+            ahead.task.cancel()
+        staged = await staged_rows(session, job.id, after=job.last_row, limit=self._batch_rows)
+        return staged, await asyncio.to_thread(read_rows, job, staged, schema)
+
+    def _read_ahead(self, job: ImportJob, after: int, schema: FieldSchema) -> None:
+        """Fetch and read the rows after `after` while this batch is being written: the
+        reading is CPU in a thread, the writing is PostgreSQL's, on another core. Staged
+        rows never change, so reading them early is safe; a batch that rolls back leaves
+        `last_row` behind and the read is not used."""
+        self._drop_read_ahead()
+
+        async def fetch_and_read() -> tuple[Staged, list[RowDraft]]:
+            async with self._db.sessions() as reader:
+                staged = await staged_rows(reader, job.id, after=after, limit=self._batch_rows)
+            return staged, await asyncio.to_thread(read_rows, job, staged, schema)
+
+        task = asyncio.create_task(fetch_and_read())
+        # A read that fails is done again in the batch; its error need not be reported.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._ahead = _ReadAhead(job.id, after, task)
+
+    def _drop_read_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead.task.cancel()
+            self._ahead = None
+
+    async def _record_failure(self, job_id: uuid.UUID, exc: Exception) -> None:
+        _log.error("import batch failed", import_id=str(job_id), exc_info=exc)
+        with contextlib.suppress(Exception):
+            async with self._db.sessions() as session, session.begin():
+                job = await get_job(session, job_id, lock=True)
+                if job is None or job.status.finished:
+                    return
+                job.record_failure(repr(exc)[:500], now=datetime.now(UTC))
+                if job.status.finished:
+                    await drop_staged(session, job.id)
+                await save_job(session, job)
+
+
+def _transient(exc: Exception) -> bool:
+    """A lost connection or an unreachable database: not the batch's fault, not counted."""
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, OSError | TimeoutError)
