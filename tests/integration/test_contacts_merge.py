@@ -395,6 +395,10 @@ async def test_company_merge_moves_contacts_and_redirects(
     assert kinds["crm.contacts.company.merged"]["data"]["merged_ids"] == [duplicate["id"]]
     assert kinds["crm.contacts.company.merged_into"]["data"]["survivor_id"] == survivor["id"]
     assert _problem(await _merge(sales, survivor, duplicate, kind="companies"), 410)
+    merged_url = f"/api/v1/companies/{duplicate['id']}"
+    gone = _problem(await sales.patch(merged_url, json={"industry": "Software"}), 410)
+    assert gone["survivor_id"] == survivor["id"]
+    assert _problem(await sales.delete(merged_url), 410)["survivor_id"] == survivor["id"]
 
     def about_former(event: dict[str, Any]) -> bool:
         return bool(event["subject"] == former["id"])

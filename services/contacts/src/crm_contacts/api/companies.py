@@ -16,7 +16,7 @@ from crm_contacts.api.errors import company_write_problem
 from crm_contacts.api.fields import Domain, SearchQuery
 from crm_contacts.api.loading import etag, lock_company
 from crm_contacts.api.patching import merged
-from crm_contacts.api.redirects import MOVED_RESPONSES, redirect_or_not_found
+from crm_contacts.api.redirects import GONE_RESPONSES, MOVED_RESPONSES, redirect_or_not_found
 from crm_contacts.api.schemas import CompanyIn, CompanyPatch
 from crm_contacts.domain.company import Company
 from crm_contacts.domain.custom_fields import ObjectType
@@ -93,7 +93,7 @@ async def get_company(
     return CompanyData.of(company)
 
 
-@router.patch("/{company_id}", operation_id="update_company")
+@router.patch("/{company_id}", operation_id="update_company", responses=GONE_RESPONSES)
 async def update_company(
     company_id: CompanyId,
     body: CompanyPatch,
@@ -119,7 +119,9 @@ async def update_company(
     return resource
 
 
-@router.delete("/{company_id}", status_code=204, operation_id="delete_company")
+@router.delete(
+    "/{company_id}", status_code=204, operation_id="delete_company", responses=GONE_RESPONSES
+)
 async def delete_company(
     company_id: CompanyId, session: SessionDep, principal: Writer, if_match: IfMatch
 ) -> None:

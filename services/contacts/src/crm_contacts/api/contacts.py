@@ -14,12 +14,11 @@ from crm_contacts.adapters.custom_field_store import load_schema
 from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Writer, utc_now
 from crm_contacts.api.errors import contact_write_problem
 from crm_contacts.api.fast_create import FastCreateRoute
-from crm_contacts.api.loading import created_headers, etag
+from crm_contacts.api.loading import created_headers, etag, lock_contact
 from crm_contacts.api.patching import merged
 from crm_contacts.api.redirects import (
     GONE_RESPONSES,
     MOVED_RESPONSES,
-    lock_current_contact,
     redirect_or_not_found,
 )
 from crm_contacts.api.schemas import ContactIn, ContactPatch
@@ -99,7 +98,7 @@ async def update_contact(
     custom_fields: dict[str, Any] = {}
     try:
         async with session.begin():
-            contact = await lock_current_contact(store, contact_id, if_match)
+            contact = await lock_contact(store, contact_id, if_match)
             edits = merged(ContactIn, contact.editable(), body).edits()
             if not contact.erased:  # a tombstone answers 409 (revise), not about its fields
                 schema = await load_schema(session, ObjectType.CONTACT)
@@ -125,5 +124,5 @@ async def delete_contact(
     """Delete a contact with its notes and timeline (to forget a person, use erase)."""
     store = ContactStore(session, actor=principal.subject)
     async with session.begin():
-        contact = await lock_current_contact(store, contact_id, if_match)
+        contact = await lock_contact(store, contact_id, if_match)
         await store.delete(contact)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Response
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.adapters.redirects import CONTACT_REDIRECTS
 from crm_contacts.api.deps import API_PREFIX, ContactId, Eraser, utc_now
-from crm_contacts.api.loading import etag
-from crm_contacts.api.redirects import GONE_RESPONSES, lock_current_contact
+from crm_contacts.api.loading import etag, lock_contact
+from crm_contacts.api.redirects import GONE_RESPONSES
 from crm_contacts.events.schemas import ContactData
 from crm_shared.db import SessionDep
 from crm_shared.idempotency import forget_responses_mentioning
@@ -33,7 +33,7 @@ async def erase_contact(
     """
     store = ContactStore(session, actor=principal.subject)
     async with session.begin():
-        contact = await lock_current_contact(store, contact_id, if_match)
+        contact = await lock_contact(store, contact_id, if_match)
         entry = contact.erase(now=utc_now())
         resource = await store.erase(contact, entry) if entry else ContactData.of(contact)
         # A replayed Idempotency-Key must not bring the erased person back, nor the

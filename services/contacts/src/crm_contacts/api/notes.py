@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.adapters.notes import add_note, list_notes
 from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Writer, utc_now
+from crm_contacts.api.loading import lock_contact
 from crm_contacts.api.redirects import (
     GONE_RESPONSES,
     MOVED_RESPONSES,
-    lock_current_contact,
     redirect_or_not_found,
 )
 from crm_contacts.api.schemas import NoteIn
@@ -39,7 +39,7 @@ async def add_contact_note(
     now = utc_now()
     store = ContactStore(session, actor=principal.subject)
     async with session.begin():
-        contact = await lock_current_contact(store, contact_id, None)
+        contact = await lock_contact(store, contact_id, None)
         note = NoteData(
             id=uuid.uuid4(),
             contact_id=contact_id,

@@ -18,12 +18,9 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.adapters.redirects import COMPANY_REDIRECTS, CONTACT_REDIRECTS, Redirects
 from crm_contacts.api.deps import API_PREFIX
-from crm_contacts.domain.contact import Contact
 from crm_shared.problems import ProblemError, not_found
-from crm_shared.versioning import check_version
 
 MERGED_PROBLEM = "urn:crm:problem:merged"
 _KINDS: dict[str, tuple[str, Redirects]] = {
@@ -78,15 +75,3 @@ async def gone_or_not_found(session: AsyncSession, kind: str, record_id: uuid.UU
     if survivor_id is None:
         return not_found(kind)
     return merged_problem(kind, record_id, survivor_id)
-
-
-async def lock_current_contact(
-    store: ContactStore, contact_id: uuid.UUID, if_match: int | None
-) -> Contact:
-    """The contact, locked until the transaction ends, at the version the client expects;
-    410 if it was merged, 404 if it never existed."""
-    contact = await store.get(contact_id, lock=True)
-    if contact is None:
-        raise await gone_or_not_found(store.session, "contact", contact_id)
-    check_version(if_match, contact.version)
-    return contact

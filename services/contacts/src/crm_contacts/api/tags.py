@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.api.deps import API_PREFIX, ContactId, Writer, utc_now
 from crm_contacts.api.fields import Tag
-from crm_contacts.api.loading import etag
-from crm_contacts.api.redirects import GONE_RESPONSES, lock_current_contact
+from crm_contacts.api.loading import etag, lock_contact
+from crm_contacts.api.redirects import GONE_RESPONSES
 from crm_contacts.events.schemas import ContactData
 from crm_contacts.events.topics import ContactAction
 from crm_shared.auth import Principal
@@ -35,7 +35,7 @@ async def _retag(
 ) -> ContactData:
     store = ContactStore(session, actor=principal.subject)
     async with session.begin():
-        contact = await lock_current_contact(store, contact_id, if_match)
+        contact = await lock_contact(store, contact_id, if_match)
         change = contact.tag if action is ContactAction.TAGGED else contact.untag
         entry = change(tag, now=utc_now())
         resource = ContactData.of(contact)
