@@ -8,7 +8,16 @@ API_PREFIX = "/api/v1/"
 # Resource prefixes owned by each service; the path is forwarded unchanged.
 SERVICE_RESOURCES: Mapping[str, tuple[str, ...]] = {
     "contacts": ("contacts", "companies"),
-    "sales": ("leads", "pipelines", "deals", "activities", "products", "quotes", "forecast"),
+    "sales": (
+        "leads",
+        "pipelines",
+        "deals",
+        "activities",
+        "products",
+        "quotes",
+        "forecast",
+        "targets",
+    ),
     "marketing": ("segments", "campaigns"),
     "contracts": ("contracts",),
     "analytics": ("analytics",),

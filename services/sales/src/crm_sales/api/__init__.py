@@ -1,1 +1,7 @@
-"""FastAPI routers and request/response schemas (none yet: skeleton)."""
+"""HTTP API under /api/v1: routers and request/response schemas."""
+
+from fastapi import APIRouter
+
+from crm_sales.api import leads, pipelines
+
+ROUTERS: tuple[APIRouter, ...] = (*pipelines.ROUTERS, *leads.ROUTERS)
