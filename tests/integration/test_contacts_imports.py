@@ -658,6 +658,23 @@ async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     assert len(companies) == 1
 
 
+async def test_two_replicas_share_an_import_without_doubling_it(infra: Infra) -> None:
+    name, run = await new_database(infra), tag()
+    async with (
+        imports_app(infra, name, batch_rows=5) as first,
+        imports_app(infra, name, batch_rows=5) as second,
+        first.client("admin") as admin,
+    ):
+        job = await started(admin, people(run, 60, company_from=0))
+        final = await finished(admin, job["id"])
+        async with second.client("admin") as other:
+            assert (await other.get(f"{URL}/{job['id']}")).json()["status"] == "completed"
+    assert final["counts"]["created"] == 60
+    await assert_imported_once(first.dsn, run, 60, job["id"])
+    companies = await fetch(first.dsn, "SELECT id FROM companies WHERE name = $1", f"Resume {run}")
+    assert len(companies) == 1
+
+
 # --- uploads ----------------------------------------------------------------------------
 
 
@@ -745,6 +762,23 @@ async def test_a_raw_csv_body_takes_its_options_from_the_query(
     assert (job["filename"], job["counts"]["created"]) == ("fr.csv", 1)
     found = await contacts_by_email(service.dsn, [f"elodie.{run}@example.com"])
     assert found[f"elodie.{run}@example.com"]["first_name"] == "Élodie"
+
+
+async def test_an_upload_retried_with_its_idempotency_key_is_one_import(
+    service: ContactsApp, admin: httpx.AsyncClient
+) -> None:
+    run = tag()
+    body = f"First,Email\nIda,ida.{run}@example.com\n".encode()
+    mapping = orjson.dumps({"First": "first_name", "Email": "email"}).decode()
+    headers = {"Content-Type": "text/csv", "Idempotency-Key": f"upload-{run}"}
+    first = await admin.post(URL, params={"mapping": mapping}, content=body, headers=headers)
+    again = await admin.post(URL, params={"mapping": mapping}, content=body, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    assert again.json()["id"] == first.json()["id"]
+    job = await finished(admin, first.json()["id"])
+    assert job["counts"]["created"] == 1
+    found = await contacts_by_email(service.dsn, [f"ida.{run}@example.com"])
+    assert len(found) == 1
 
 
 async def test_unreadable_uploads_are_4xx_problems(

@@ -7,14 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_contacts.domain.imports import (
-    MAX_ATTEMPTS,
-    BatchCounts,
-    DedupMode,
-    ImportFinishedError,
-    ImportJob,
-    ImportStatus,
-)
+from crm_contacts.domain.import_job import MAX_ATTEMPTS, ImportFinishedError, ImportJob
+from crm_contacts.domain.imports import BatchCounts, DedupMode, ImportStatus
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ from crm_contacts.domain.custom_fields import FieldDefinition, FieldSchema, Fiel
 from crm_contacts.domain.import_mapping import resolve_mapping
 from crm_contacts.domain.imports import CompanyRef, DedupMode, RowOutcome
 from crm_contacts.domain.lifecycle import LifecycleStage
-from crm_contacts.imports.batch import until_repeated_email
 from crm_contacts.imports.plan import PlanContext, plan_batch
+from crm_contacts.imports.reading import until_repeated_email
 from crm_contacts.imports.rows import read_row
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

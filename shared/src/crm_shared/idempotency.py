@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,8 +51,10 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
 class IdempotencyMiddleware:
     """Replays the stored response of a POST that carried an already-used Idempotency-Key."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, streamed: Collection[str] = ()) -> None:
         self.app = app
+        # Bulk uploads are never buffered: their key stands for the request on its own.
+        self.streamed = frozenset(streamed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -67,7 +70,8 @@ class IdempotencyMiddleware:
         if principal is None or len(key) > 200:
             await self.app(scope, receive, send)  # the route answers 401 / we don't key it
             return
-        body, more = b"", True
+        streamed = scope["path"] in self.streamed
+        body, more = b"", not streamed
         while more:
             message = await receive()
             body += message.get("body", b"")
@@ -78,7 +82,8 @@ class IdempotencyMiddleware:
         if not claimed:
             await self._answer_existing(send, row, request_hash)
             return
-        await self._run_and_store(scope, body, send, db, principal, key.decode("latin-1"))
+        upstream = receive if streamed else None
+        await self._run_and_store(scope, body, send, db, principal, key.decode("latin-1"), upstream)
 
     @staticmethod
     def _principal(settings: Any, authorization: bytes | None) -> str | None:
@@ -150,7 +155,14 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.body", "body": row.response_body})
 
     async def _run_and_store(
-        self, scope: Scope, body: bytes, send: Send, db: Database, principal: str, key: str
+        self,
+        scope: Scope,
+        body: bytes,
+        send: Send,
+        db: Database,
+        principal: str,
+        key: str,
+        upstream: Receive | None = None,
     ) -> None:
         sent = False
 
@@ -176,7 +188,7 @@ class IdempotencyMiddleware:
 
         where = (KEYS.c.principal == principal, KEYS.c.key == key)
         try:
-            await self.app(scope, replay_receive, capture)
+            await self.app(scope, upstream or replay_receive, capture)
         finally:
             async with db.engine.begin() as conn:
                 if status >= 500:

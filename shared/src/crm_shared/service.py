@@ -185,7 +185,7 @@ def create_service_app(
     app.include_router(health_router)
     # Middleware added last runs first: request context, then body limit, then idempotency.
     if idempotency:
-        app.add_middleware(IdempotencyMiddleware)
+        app.add_middleware(IdempotencyMiddleware, streamed=streamed_uploads)
     if body_limit:
         app.add_middleware(
             BodyLimitMiddleware,

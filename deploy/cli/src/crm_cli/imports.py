@@ -5,13 +5,13 @@ query), then follow the import until it finishes and fetch its row report."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 
 IMPORTS = "/api/v1/contacts/imports"
 CHUNK_BYTES = 256 * 1024
@@ -43,7 +43,7 @@ class ImportRequest:
             "filename": self.path.name,
         }
         if self.mapping is not None:
-            params["mapping"] = orjson.dumps(self.mapping).decode()
+            params["mapping"] = json.dumps(self.mapping)
         return params
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_contacts.adapters.paging import cut_page, read_cursor
 from crm_contacts.adapters.tables import contact_import_rows, contact_imports
+from crm_contacts.domain.import_job import ImportJob
 from crm_contacts.domain.import_mapping import resolve_mapping
-from crm_contacts.domain.imports import BatchCounts, DedupMode, ImportJob, ImportStatus
+from crm_contacts.domain.imports import BatchCounts, DedupMode, ImportStatus
 
 PENDING = (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
 _COUNTERS = {

@@ -10,7 +10,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, StringConstraints
 
 from crm_contacts.api.deps import API_PREFIX
-from crm_contacts.domain.imports import DedupMode, ImportJob, ImportStatus, RowOutcome, RowProblem
+from crm_contacts.domain.import_job import ImportJob
+from crm_contacts.domain.imports import DedupMode, ImportStatus, RowOutcome, RowProblem
 
 IMPORTS_PATH = f"{API_PREFIX}/contacts/imports"
 ColumnName = Annotated[str, StringConstraints(max_length=200)]

@@ -18,6 +18,9 @@ from pydantic import ValidationError
 from crm_contacts.adapters.import_csv import CsvFormatError, csv_records
 from crm_contacts.adapters.import_multipart import UploadFormError, read_form
 from crm_contacts.api.import_schemas import ImportOptions
+from crm_contacts.domain.custom_fields import FieldSchema
+from crm_contacts.domain.import_mapping import CUSTOM_PREFIX, MappedColumn
+from crm_contacts.domain.imports import DedupMode
 from crm_shared.problems import ProblemError
 
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
@@ -84,3 +87,21 @@ async def open_upload(request: Request) -> Upload:
         )
     records = csv_records(chunks, encoding=options.encoding, delimiter=options.delimiter)
     return Upload(options, _checked(records))
+
+
+def check_custom_fields(columns: list[MappedColumn], schema: FieldSchema, dedup: DedupMode) -> None:
+    """422 for a mapped custom field nobody defined, or (unless rows only update
+    contacts) a required one no column fills: every row would fail."""
+    errors = []
+    mapped = {column.custom_key for column in columns if column.is_custom}
+    for column in columns:
+        if column.custom_key is not None and column.custom_key not in schema.definitions:
+            msg = f"no custom field {column.custom_key!r} is defined"
+            errors.append({"loc": ["body", "mapping", column.name], "msg": msg})
+    if dedup is not DedupMode.UPDATE:
+        for key, definition in schema.definitions.items():
+            if definition.required and key not in mapped:
+                msg = f"custom field {key!r} is required: map a column to {CUSTOM_PREFIX}{key}"
+                errors.append({"loc": ["body", "mapping"], "msg": msg})
+    if errors:
+        raise ProblemError(422, detail="The mapping does not fit the custom fields", errors=errors)

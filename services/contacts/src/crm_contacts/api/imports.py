@@ -7,7 +7,7 @@ worker (crm_contacts.imports) takes it from there. See the README, "Importing co
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
@@ -16,78 +16,30 @@ from crm_contacts.adapters.import_jobs import add_job, drop_staged, get_job, lis
 from crm_contacts.adapters.import_problems import list_problems
 from crm_contacts.adapters.import_staging import stage_rows
 from crm_contacts.api.deps import API_PREFIX, ReadSession, Writer, utc_now
+from crm_contacts.api.import_docs import UPLOAD_DOC
 from crm_contacts.api.import_schemas import IMPORTS_PATH, ImportOut, RowProblemOut
-from crm_contacts.api.import_upload import invalid, open_upload
+from crm_contacts.api.import_upload import check_custom_fields, invalid, open_upload
 from crm_contacts.api.loading import etag
-from crm_contacts.domain.custom_fields import FieldSchema, ObjectType
+from crm_contacts.domain.custom_fields import ObjectType
+from crm_contacts.domain.import_job import ImportFinishedError, ImportJob
 from crm_contacts.domain.import_mapping import (
-    CUSTOM_PREFIX,
-    MappedColumn,
     MappingError,
     resolve_mapping,
 )
-from crm_contacts.domain.imports import DedupMode, ImportFinishedError, ImportJob, ImportStatus
+from crm_contacts.domain.imports import ImportStatus
 from crm_shared.db import SessionDep
 from crm_shared.pagination import CursorQuery, LimitQuery, Page
 from crm_shared.problems import PROBLEM_RESPONSES, ProblemError, not_found
 
 router = APIRouter(prefix=API_PREFIX, tags=["contacts"], responses=PROBLEM_RESPONSES)
 ImportId = Annotated[uuid.UUID, Path(description="The import's id (a UUID)")]
-_CSV_SCHEMA = {"type": "string", "format": "binary"}
-_UPLOAD_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "mapping": {"type": "string", "description": "JSON: column -> field"},
-                        "dedup": {"type": "string", "enum": [m.value for m in DedupMode]},
-                        "dry_run": {"type": "boolean"},
-                        "encoding": {"type": "string", "default": "utf-8"},
-                        "delimiter": {"type": "string", "default": ","},
-                        "file": _CSV_SCHEMA,
-                    },
-                },
-                "encoding": {"file": {"contentType": "text/csv"}},
-            },
-            "text/csv": {"schema": _CSV_SCHEMA},
-        },
-    },
-    "parameters": [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-        for name in ("mapping", "dedup", "dry_run", "encoding", "delimiter", "filename")
-    ],
-}
-
-
-def _check_custom_fields(
-    columns: list[MappedColumn], schema: FieldSchema, dedup: DedupMode
-) -> None:
-    """422 for a mapped custom field nobody defined, or (unless rows only update
-    contacts) a required one no column fills: every row would fail."""
-    errors = []
-    mapped = {column.custom_key for column in columns if column.is_custom}
-    for column in columns:
-        if column.custom_key is not None and column.custom_key not in schema.definitions:
-            msg = f"no custom field {column.custom_key!r} is defined"
-            errors.append({"loc": ["body", "mapping", column.name], "msg": msg})
-    if dedup is not DedupMode.UPDATE:
-        for key, definition in schema.definitions.items():
-            if definition.required and key not in mapped:
-                msg = f"custom field {key!r} is required: map a column to {CUSTOM_PREFIX}{key}"
-                errors.append({"loc": ["body", "mapping"], "msg": msg})
-    if errors:
-        raise ProblemError(422, detail="The mapping does not fit the custom fields", errors=errors)
 
 
 @router.post(
     "/contacts/imports",
     status_code=202,
     operation_id="create_contact_import",
-    openapi_extra=_UPLOAD_DOC,
+    openapi_extra=UPLOAD_DOC,
 )
 async def create_import(
     request: Request, principal: Writer, session: SessionDep, response: Response
@@ -121,7 +73,7 @@ async def create_import(
     )
     async with session.begin():
         schema = await load_schema(session, ObjectType.CONTACT)
-        _check_custom_fields(columns, schema, options.dedup)
+        check_custom_fields(columns, schema, options.dedup)
         await add_job(session, job)
         job.total_rows = await stage_rows(session, job.id, upload.records)
         job.complete_if_empty(now=now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CONTACT_TARGETS = (
     "first_name",
@@ -33,16 +33,18 @@ _SEPARATORS = re.compile(r"[\s\-]+")
 
 @dataclass(frozen=True, slots=True)
 class MappedColumn:
-    """A CSV column (its position and header name) and the field it fills."""
+    """A CSV column (its position and header name) and the field it fills;
+    `custom_key` is the custom field's key for a `custom_fields.<key>` target."""
 
     index: int
     name: str
     target: str
+    custom_key: str | None = field(init=False, compare=False, repr=False)
 
-    @property
-    def custom_key(self) -> str | None:
-        """The custom field's key, for a `custom_fields.<key>` target."""
-        return self.target.removeprefix(CUSTOM_PREFIX) if self.is_custom else None
+    def __post_init__(self) -> None:
+        # Read for every cell of every row: worked out once.
+        key = self.target.removeprefix(CUSTOM_PREFIX) if self.is_custom else None
+        object.__setattr__(self, "custom_key", key)
 
     @property
     def is_custom(self) -> bool:

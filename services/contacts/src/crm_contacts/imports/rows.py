@@ -70,7 +70,6 @@ def read_row(
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         draft.fail(None, f"the row has {len(cells)} cells but the header only {width} columns")
     given: dict[str, Any] = {}
-    by_target = {column.target: column.name for column in columns}
     for column in columns:
         cell = cells[column.index].strip() if column.index < len(cells) else ""
         if not cell:
@@ -88,12 +87,14 @@ def read_row(
         else:
             given[column.target] = cell
     try:
-        values = RowFields.model_validate(given).model_dump(exclude_unset=True)
+        valid = RowFields.model_validate(given)
     except ValidationError as exc:
+        by_target = {column.target: column.name for column in columns}
         for error in exc.errors():
             target = str(error["loc"][0]) if error["loc"] else None
             draft.fail(by_target.get(target or ""), _message(error["msg"]))
         return draft
+    values = {name: getattr(valid, name) for name in valid.model_fields_set}
     name, domain = values.pop("company", None), values.pop("company_domain", None)
     if name or domain:
         draft.company = CompanyRef(name, domain)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -21,31 +20,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_contacts.adapters.custom_field_store import load_schema
-from crm_contacts.adapters.import_jobs import (
-    claim_next,
-    drop_staged,
-    get_job,
-    save_job,
-    staged_rows,
-)
+from crm_contacts.adapters.import_jobs import claim_next, drop_staged, get_job, save_job
 from crm_contacts.adapters.import_problems import add_problems
-from crm_contacts.domain.custom_fields import FieldSchema, ObjectType
-from crm_contacts.domain.imports import BatchCounts, ImportJob
-from crm_contacts.imports.batch import import_batch, read_rows
-from crm_contacts.imports.rows import RowDraft
+from crm_contacts.domain.custom_fields import ObjectType
+from crm_contacts.domain.import_job import ImportJob
+from crm_contacts.domain.imports import BatchCounts
+from crm_contacts.imports.batch import import_batch
+from crm_contacts.imports.read_ahead import ReadAhead
 from crm_shared.db import Database
 
 _log = structlog.get_logger("crm.contacts.imports")
-Staged = list[tuple[int, list[str]]]
-
-
-@dataclass
-class _ReadAhead:
-    """The rows after `after` of one import, being fetched and read in the background."""
-
-    import_id: uuid.UUID
-    after: int
-    task: asyncio.Task[tuple[Staged, list[RowDraft]]]
 
 
 class ImportWorker:
@@ -57,7 +41,7 @@ class ImportWorker:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._ahead: _ReadAhead | None = None
+        self._ahead = ReadAhead(db, batch_rows=batch_rows)
 
     def start(self) -> None:
         """Run in the background until stop()."""
@@ -65,7 +49,7 @@ class ImportWorker:
 
     async def stop(self) -> None:
         """Stop; an open batch is rolled back and done again by the next worker."""
-        self._drop_read_ahead()
+        self._ahead.drop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -122,12 +106,12 @@ class ImportWorker:
     async def _batch(self, session: AsyncSession, job: ImportJob, *, one_by_one: bool) -> None:
         now = datetime.now(UTC)
         schema = await load_schema(session, ObjectType.CONTACT)
-        staged, drafts = await self._rows(session, job, schema)
+        staged, drafts = await self._ahead.take(session, job, schema)
         if staged:
 
             def read_next(last_row: int) -> None:
-                if not one_by_one:
-                    self._read_ahead(job, last_row, schema)
+                if not one_by_one:  # a retry row by row is the exception: no read-ahead
+                    self._ahead.start(job, last_row, schema)
 
             outcome = await import_batch(
                 session, job, drafts, schema, now=now, one_by_one=one_by_one, on_cut=read_next
@@ -138,46 +122,10 @@ class ImportWorker:
         else:
             job.record_batch(BatchCounts(), job.last_row, now=now, exhausted=True)
         if job.status.finished:
-            self._drop_read_ahead()
+            self._ahead.drop()
             await drop_staged(session, job.id)
             _log.info("import finished", import_id=str(job.id), status=str(job.status))
         await save_job(session, job)
-
-    async def _rows(
-        self, session: AsyncSession, job: ImportJob, schema: FieldSchema
-    ) -> tuple[Staged, list[RowDraft]]:
-        """The next rows of `job` and their drafts: read ahead during the last batch when
-        that read is for exactly these rows, else now."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and (ahead.import_id, ahead.after) == (job.id, job.last_row):
-            with contextlib.suppress(Exception):
-                return await ahead.task
-        elif ahead is not None:
-            ahead.task.cancel()
-        staged = await staged_rows(session, job.id, after=job.last_row, limit=self._batch_rows)
-        return staged, await asyncio.to_thread(read_rows, job, staged, schema)
-
-    def _read_ahead(self, job: ImportJob, after: int, schema: FieldSchema) -> None:
-        """Fetch and read the rows after `after` while this batch is being written: the
-        reading is CPU in a thread, the writing is PostgreSQL's, on another core. Staged
-        rows never change, so reading them early is safe; a batch that rolls back leaves
-        `last_row` behind and the read is not used."""
-        self._drop_read_ahead()
-
-        async def fetch_and_read() -> tuple[Staged, list[RowDraft]]:
-            async with self._db.sessions() as reader:
-                staged = await staged_rows(reader, job.id, after=after, limit=self._batch_rows)
-            return staged, await asyncio.to_thread(read_rows, job, staged, schema)
-
-        task = asyncio.create_task(fetch_and_read())
-        # A read that fails is done again in the batch; its error need not be reported.
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._ahead = _ReadAhead(job.id, after, task)
-
-    def _drop_read_ahead(self) -> None:
-        if self._ahead is not None:
-            self._ahead.task.cancel()
-            self._ahead = None
 
     async def _record_failure(self, job_id: uuid.UUID, exc: Exception) -> None:
         _log.error("import batch failed", import_id=str(job_id), exc_info=exc)
