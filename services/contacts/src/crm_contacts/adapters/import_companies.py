@@ -16,14 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_contacts.adapters.import_sql import column_arrays, unnest_insert
+from crm_contacts.adapters.publisher import company_event
 from crm_contacts.adapters.rows import COMPANY_COLUMNS, company_to_row
 from crm_contacts.adapters.tables import companies
 from crm_contacts.domain.company import Company
 from crm_contacts.domain.imports import CompanyRef
-from crm_contacts.events.schemas import CompanyData
-from crm_contacts.events.topics import COMPANY_AGGREGATE, COMPANY_TOPIC, SERVICE, CompanyAction
+from crm_contacts.events.topics import COMPANY_TOPIC, CompanyAction
 from crm_shared import outbox
-from crm_shared.events import new_event
 
 _INSERT = unnest_insert(companies, COMPANY_COLUMNS)
 _LOCK = text(
@@ -92,20 +91,11 @@ async def resolve_companies(
 
 
 async def _add_companies(session: AsyncSession, new: list[Company], *, actor: str | None) -> None:
-    """Insert new companies and their `created` events (as publisher.publish_company
-    writes them), a statement each for all of them."""
+    """Insert new companies and their `created` events, a statement each for all of them."""
     rows = [company_to_row(company) for company in new]
     await session.execute(_INSERT, column_arrays(companies, COMPANY_COLUMNS, rows))
     events = []
     for company in new:
-        event = new_event(
-            service=SERVICE,
-            aggregate=COMPANY_AGGREGATE,
-            action=CompanyAction.CREATED.value,
-            subject=company.id,
-            data=CompanyData.of(company).model_dump(mode="json"),
-            sequence=company.version,
-            actor=actor,
-        )
+        _, event = company_event(company, CompanyAction.CREATED, actor=actor)
         events.append((event, COMPANY_TOPIC, str(company.id)))
     await outbox.add_many(session, events)

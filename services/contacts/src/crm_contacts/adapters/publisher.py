@@ -66,15 +66,14 @@ async def publish_contact(
     return resource
 
 
-async def publish_company(
-    session: AsyncSession,
+def company_event(
     company: Company,
     action: CompanyAction,
     *,
     actor: str | None,
     changed: list[str] | None = None,
-) -> CompanyData:
-    """Publish `action` with the company as it now is; returns that published form."""
+) -> tuple[CompanyData, dict[str, Any]]:
+    """The company as published, and the CloudEvent of `action` carrying it."""
     resource = CompanyData.of(company)
     event = new_event(
         service=SERVICE,
@@ -86,5 +85,18 @@ async def publish_company(
         actor=actor,
         changed=changed,
     )
+    return resource, event
+
+
+async def publish_company(
+    session: AsyncSession,
+    company: Company,
+    action: CompanyAction,
+    *,
+    actor: str | None,
+    changed: list[str] | None = None,
+) -> CompanyData:
+    """Publish `action` with the company as it now is; returns that published form."""
+    resource, event = company_event(company, action, actor=actor, changed=changed)
     await outbox.add(session, event, topic=COMPANY_TOPIC, key=str(company.id))
     return resource
