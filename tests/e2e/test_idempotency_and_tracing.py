@@ -34,6 +34,19 @@ async def test_idempotency_key_replays_and_creates_once(
     assert [c["id"] for c in found.json()["items"]] == [cid]
 
 
+async def test_a_retry_sent_the_moment_the_answer_arrives_is_a_replay(
+    gateway: httpx.AsyncClient,
+) -> None:
+    for attempt in range(15):
+        key = uuid.uuid4().hex
+        body = {"first_name": "Quick", "last_name": f"Retry{attempt}", "email": f"{key}@idem.io"}
+        headers = {"Idempotency-Key": key}
+        first = await gateway.post("/api/v1/contacts", json=body, headers=headers)
+        again = await gateway.post("/api/v1/contacts", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201), again.text
+        assert again.headers.get("idempotent-replayed") == "true"
+
+
 async def test_trace_runs_from_gateway_request_to_the_event(
     gateway: httpx.AsyncClient, contact_events: TopicReader
 ) -> None:

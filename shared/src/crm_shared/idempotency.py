@@ -176,6 +176,27 @@ class IdempotencyMiddleware:
         status = 500
         response_headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
+        stored = False
+        where = (KEYS.c.principal == principal, KEYS.c.key == key)
+
+        async def store() -> None:
+            nonlocal stored
+            kept = [
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in response_headers
+                if k.lower() not in (b"x-request-id", b"traceparent")
+            ]
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    update(KEYS)
+                    .where(*where)
+                    .values(
+                        status_code=status,
+                        response_headers=orjson.loads(orjson.dumps(kept)),
+                        response_body=b"".join(chunks),
+                    )
+                )
+            stored = True
 
         async def capture(message: Message) -> None:
             nonlocal status, response_headers
@@ -184,27 +205,15 @@ class IdempotencyMiddleware:
                 response_headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                # Stored before the client sees the end of the response, so a retry sent
+                # the moment it arrives is replayed rather than told "still running".
+                if not message.get("more_body", False) and status < 500:
+                    await store()
             await send(message)
 
-        where = (KEYS.c.principal == principal, KEYS.c.key == key)
         try:
             await self.app(scope, upstream or replay_receive, capture)
         finally:
-            async with db.engine.begin() as conn:
-                if status >= 500:
+            if not stored:
+                async with db.engine.begin() as conn:
                     await conn.execute(delete(KEYS).where(*where))  # let a retry run it again
-                else:
-                    kept = [
-                        (k.decode("latin-1"), v.decode("latin-1"))
-                        for k, v in response_headers
-                        if k.lower() not in (b"x-request-id", b"traceparent")
-                    ]
-                    await conn.execute(
-                        update(KEYS)
-                        .where(*where)
-                        .values(
-                            status_code=status,
-                            response_headers=orjson.loads(orjson.dumps(kept)),
-                            response_body=b"".join(chunks),
-                        )
-                    )
