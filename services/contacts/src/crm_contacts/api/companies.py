@@ -15,7 +15,6 @@ from crm_contacts.api.deps import API_PREFIX, CompanyId, Reader, ReadSession, Wr
 from crm_contacts.api.errors import company_write_problem
 from crm_contacts.api.fields import Domain, SearchQuery
 from crm_contacts.api.loading import etag, lock_company
-from crm_contacts.api.patching import merged
 from crm_contacts.api.redirects import GONE_RESPONSES, MOVED_RESPONSES, redirect_or_not_found
 from crm_contacts.api.schemas import CompanyIn, CompanyPatch
 from crm_contacts.domain.company import Company
@@ -23,6 +22,7 @@ from crm_contacts.domain.custom_fields import ObjectType
 from crm_contacts.events.schemas import CompanyData
 from crm_shared.db import SessionDep
 from crm_shared.pagination import CursorQuery, LimitQuery, Page
+from crm_shared.patching import merged
 from crm_shared.problems import PROBLEM_RESPONSES, ProblemError
 from crm_shared.versioning import IfMatch
 

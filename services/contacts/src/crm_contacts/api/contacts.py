@@ -15,7 +15,6 @@ from crm_contacts.api.deps import API_PREFIX, ContactId, Reader, ReadSession, Wr
 from crm_contacts.api.errors import contact_write_problem
 from crm_contacts.api.fast_create import FastCreateRoute
 from crm_contacts.api.loading import created_headers, etag, lock_contact
-from crm_contacts.api.patching import merged
 from crm_contacts.api.redirects import (
     GONE_RESPONSES,
     MOVED_RESPONSES,
@@ -27,6 +26,7 @@ from crm_contacts.domain.custom_fields import ObjectType
 from crm_contacts.events.schemas import ContactData
 from crm_contacts.events.topics import ContactAction
 from crm_shared.db import DatabaseDep, SessionDep
+from crm_shared.patching import merged
 from crm_shared.problems import PROBLEM_RESPONSES
 from crm_shared.versioning import IfMatch
 

@@ -33,10 +33,10 @@ from crm_contacts.adapters.custom_field_store import StoredDefinition, cache_of
 from crm_contacts.api.custom_field_schemas import CustomFieldIn, CustomFieldPatch, editable
 from crm_contacts.api.deps import utc_now
 from crm_contacts.api.errors import PROBLEM_TYPE
-from crm_contacts.api.patching import merged
 from crm_contacts.domain.custom_fields import FieldDefinition, ObjectType
 from crm_contacts.domain.validation import MAX_CUSTOM_FIELDS
 from crm_shared.db import Database
+from crm_shared.patching import merged
 from crm_shared.problems import ProblemError, not_found
 from crm_shared.versioning import check_version
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from crm_contacts.domain.merge_patch import apply_merge_patch
+from crm_shared.patching import apply_merge_patch
 
 # RFC 7386 appendix A: (target, patch, result)
 RFC_EXAMPLES: list[tuple[Any, Any, Any]] = [

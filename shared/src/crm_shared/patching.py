@@ -1,4 +1,4 @@
-"""PATCH bodies are JSON merge patches applied to the resource's editable fields."""
+"""PATCH bodies are JSON merge patches (RFC 7386) applied to a resource's editable fields."""
 
 from __future__ import annotations
 
@@ -7,9 +7,24 @@ from typing import Any, TypeVar
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from crm_contacts.domain.merge_patch import apply_merge_patch
-
 M = TypeVar("M", bound=BaseModel)
+
+
+def apply_merge_patch(target: Any, patch: Any) -> Any:
+    """Return `target` with `patch` merged in; neither argument is modified.
+
+    Objects merge key by key (null removes a key); any other patch value, arrays
+    included, replaces the target wholesale.
+    """
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = apply_merge_patch(result.get(key), value)
+    return result
 
 
 def merged(model: type[M], current: dict[str, Any], patch: BaseModel) -> M:
