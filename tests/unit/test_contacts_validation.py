@@ -8,7 +8,6 @@ import pytest
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from crm_contacts.api.patching import merged
 from crm_contacts.api.schemas import CompanyIn, CompanyPatch, ContactIn, ContactPatch
 from crm_contacts.domain.consent import ConsentStatus
 from crm_contacts.domain.errors import InvalidContactError
@@ -19,6 +18,7 @@ from crm_contacts.domain.validation import (
     normalize_email,
     normalize_phone,
 )
+from crm_shared.patching import merged
 
 
 def test_email_is_normalized_without_dns() -> None:
