@@ -6,7 +6,7 @@ PACKAGES := shared services/contacts services/sales services/marketing services/
             services/analytics gateway deploy/cli
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: up test install lint typecheck unit bench bench-scale clean
+.PHONY: up test install lint typecheck unit bench bench-scale bench-sales clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: install
 # Import, duplicate scan and search over a million contacts, one run (several minutes).
 bench-scale: install
 	$(BIN)/python -m bench.contacts_scale $(ARGS)
+
+# Deal list and forecast over 100,000 deals.
+bench-sales: install
+	$(BIN)/python -m bench.sales_scale $(ARGS)
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache

@@ -1,27 +1,60 @@
-"""Builds the sales service's app: for now only the service defaults and its topics."""
+"""Builds the sales service's app: routers, tables, consumers, published topics."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
+from crm_sales.adapters.rescoring_worker import start_rescoring, stop_rescoring
 from crm_sales.adapters.tables import metadata
 from crm_sales.api import ROUTERS
-from crm_sales.events.topics import PUBLISHED_TOPICS
+from crm_sales.api.deal_problems import install_deal_errors
+from crm_sales.api.lead_problems import install_lead_errors
+from crm_sales.events.deal_schemas import DealEventData
+from crm_sales.events.handlers import register_consumers
+from crm_sales.events.lead_schemas import LeadEventData
+from crm_sales.events.pipeline_schemas import PipelineEventData
+from crm_sales.events.target_schemas import TargetEventData
+from crm_sales.events.topics import (
+    DEAL_TOPIC,
+    LEAD_TOPIC,
+    PIPELINE_TOPIC,
+    PUBLISHED_TOPICS,
+    TARGET_TOPIC,
+)
 from crm_sales.settings import get_settings
+from crm_shared.db import Database
 from crm_shared.service import create_service_app
 from crm_shared.settings import ServiceSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    """The ASGI app (uvicorn calls this as a factory); no routers yet: a skeleton."""
-    return create_service_app(
-        settings=settings or get_settings(),
+    """The ASGI app (uvicorn calls this as a factory)."""
+    settings = settings or get_settings()
+
+    def consumers(broker: KafkaBroker, db: Database) -> None:
+        register_consumers(broker, db, settings)
+
+    app = create_service_app(
+        settings=settings,
         title="CRM sales",
-        description="Leads, pipelines, deals, activities, products, quotes, forecast (skeleton).",
+        description="Leads, scoring and assignment, pipelines, deals, targets, forecast.",
         routers=ROUTERS,
         metadata=metadata,
+        consumers=consumers,
         # Every topic carries CloudEvents; the `data` schemas come with the features.
-        publishes=dict.fromkeys(PUBLISHED_TOPICS, dict[str, Any]),
+        publishes={
+            **dict.fromkeys(PUBLISHED_TOPICS, dict[str, Any]),
+            LEAD_TOPIC: LeadEventData,
+            DEAL_TOPIC: DealEventData,
+            PIPELINE_TOPIC: PipelineEventData,
+            TARGET_TOPIC: TargetEventData,
+        },
+        startup_hooks=[start_rescoring],
+        shutdown_hooks=[stop_rescoring],
     )
+    install_lead_errors(app)
+    install_deal_errors(app)
+    return app
