@@ -33,12 +33,19 @@ from crm_shared.auth import issue_token
 
 
 async def optional(module: str, call: Callable[[Any], Awaitable[list[str]]]) -> list[str]:
-    """Run a part another module provides, or say it is not there yet."""
+    """Run a part another module provides, or say it is not there yet (or failed: the
+    other parts still run). Its lines are printed at once, and kept for the report."""
     try:
         found = importlib.import_module(module)
     except ImportError:
-        return [f"{module}: not available"]
-    return await call(found)
+        lines = [f"{module}: not available"]
+    else:
+        try:
+            lines = await call(found)
+        except Exception as exc:  # one part failing must not lose the others
+            lines = [f"{module}: failed: {exc!r}"]
+    print("\n".join(lines), flush=True)
+    return lines
 
 
 async def seed_up_to(dsn: str, contacts: int) -> list[str]:
@@ -91,7 +98,9 @@ async def main(contacts: int, import_rows: int, keep: bool) -> None:
             report += await optional(
                 "bench.scale.imports", lambda m: m.run(base, token, import_rows, pid=service.pid)
             )
-            report += await seed_up_to(dsn, contacts)
+            seeded = await seed_up_to(dsn, contacts)
+            print("\n".join(seeded), flush=True)
+            report += seeded
             report += await optional("bench.scale.duplicates", lambda m: m.run(base, token))
             report += await optional("bench.scale.search", lambda m: m.run(base, token, dsn))
         finally:

@@ -12,6 +12,8 @@ import pytest
 from test_contacts_api import PROBLEM_JSON, ContactsApp, running_contacts_app
 
 from crm_cli.stack import Infra
+from crm_contacts.adapters import contact_queries, keyset
+from crm_contacts.adapters.keyset import Plan
 
 CONTACTS = "/api/v1/contacts"
 
@@ -158,17 +160,57 @@ async def test_sorts_page_through_everything_once_nulls_last(admin: httpx.AsyncC
         for n in names
     ]
 
-    def expected(descending: bool) -> list[str]:
-        named = [m for m in made if m["last_name"]]
-        named.sort(key=lambda m: (m["last_name"].lower(), m["id"]), reverse=descending)
-        empty = sorted((m for m in made if not m["last_name"]), key=lambda m: m["id"])
-        return [m["id"] for m in named] + [m["id"] for m in (empty[::-1] if descending else empty)]
-
     for limit in (1, 2, 3, 7, 50):
-        assert await _all_pages(admin, f"tag={tag}&sort=last_name&limit={limit}") == expected(False)
-        assert await _all_pages(admin, f"tag={tag}&sort=-last_name&limit={limit}") == expected(True)
+        ascending = await _all_pages(admin, f"tag={tag}&sort=last_name&limit={limit}")
+        assert ascending == _expected(made, False)
+        descending = await _all_pages(admin, f"tag={tag}&sort=-last_name&limit={limit}")
+        assert descending == _expected(made, True)
     newest_first = [m["id"] for m in reversed(made)]
     assert await _all_pages(admin, f"tag={tag}&sort=-created_at&limit=3") == newest_first
+
+
+def _expected(made: list[dict[str, Any]], descending: bool) -> list[str]:
+    """Ids by lowercase last name then id, contacts without one last (by id)."""
+    named = sorted(
+        (m for m in made if m["last_name"]),
+        key=lambda m: (m["last_name"].lower(), m["id"]),
+        reverse=descending,
+    )
+    empty = sorted((m for m in made if not m["last_name"]), key=lambda m: m["id"])
+    return [m["id"] for m in named] + [m["id"] for m in (empty[::-1] if descending else empty)]
+
+
+@pytest.mark.parametrize(
+    ("plan", "cap", "budget"),
+    [
+        (Plan.DIRECT, 10**4, 10**4),
+        (Plan.FILTER_FIRST, 10**4, 10**4),
+        (Plan.FILTER_FIRST, 2, 10**4),  # too many matches to sort: walks instead
+        (Plan.WALK, 10**4, 10**4),
+        (Plan.WALK, 10**4, 3),  # 3 rows a request: most pages end early, with a cursor
+    ],
+)
+async def test_every_plan_gives_the_same_pages(
+    admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, plan: Plan, cap: int, budget: int
+) -> None:
+    async def chosen(*_: object) -> Plan:
+        return plan
+
+    monkeypatch.setattr(contact_queries, "_plan", chosen)
+    monkeypatch.setattr(keyset, "CAP", cap)
+    monkeypatch.setattr(keyset, "BUDGET", budget)
+    tag = f"plan-{_word()}"
+    made = [
+        await _post(admin, CONTACTS, {"first_name": "P", "last_name": n, "tags": [tag]})
+        for n in ["Olsen", None, "berg", "Berg", None, "zu"]
+    ]
+    for _ in range(3):  # contacts the filter skips
+        await _post(admin, CONTACTS, {"first_name": "Other", "last_name": "Berg"})
+    for descending in (False, True):
+        sort = "-last_name" if descending else "last_name"
+        for limit in (1, 4):
+            found = await _all_pages(admin, f"tag={tag}&sort={sort}&limit={limit}")
+            assert found == _expected(made, descending)
 
 
 async def test_a_cursor_only_works_with_its_own_sort(admin: httpx.AsyncClient) -> None:

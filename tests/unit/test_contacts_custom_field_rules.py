@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql
 
 from crm_contacts.adapters.custom_field_sql import (
     create_index_sql,
+    create_statistics_sql,
     equals_condition,
     index_sql_expression,
     value_expression,
@@ -170,7 +171,14 @@ def test_queries_and_indexes_share_one_expression() -> None:
         "CREATE UNIQUE INDEX CONCURRENTLY uq_contacts_cf_seats"
         " ON contacts (((custom_fields ->> 'seats')::numeric)) WHERE NOT erased"
     )
-    assert "WHERE" not in create_index_sql(companies, RENEWS, unique=False)
+    assert create_index_sql(companies, RENEWS, unique=False) == (
+        "CREATE INDEX CONCURRENTLY ix_companies_cf_renews"
+        " ON companies (((custom_fields ->> 'renews')), id)"
+    )
+    assert create_statistics_sql(contacts, SEATS) == (
+        "CREATE STATISTICS IF NOT EXISTS st_contacts_cf_seats"
+        " ON ((custom_fields ->> 'seats')::numeric) FROM contacts"
+    )
 
 
 def test_equality_is_containment_and_a_multi_select_matches_one_option() -> None:

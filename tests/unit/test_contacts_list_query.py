@@ -12,6 +12,7 @@ from crm_contacts.adapters.search_keys import after_prefix
 from crm_contacts.domain.custom_fields import FieldDefinition, FieldType
 from crm_contacts.domain.list_query import ListQueryError, ListRequest, parse_list_query
 from crm_contacts.domain.typos import Correction, corrections, full_names
+from crm_contacts.domain.windows import merge_windows
 
 CUSTOM = {
     "score": FieldDefinition("score", "Score", FieldType.NUMBER),
@@ -147,3 +148,19 @@ def test_after_prefix_bounds_a_prefix_range() -> None:
     assert after_prefix("jo") == "jp"
     assert after_prefix("az") == "a{"
     assert after_prefix("") is None
+
+
+def test_merge_windows_lists_owned_rows_up_to_the_frontier() -> None:
+    rows = [
+        (0, "ann", 1, True),
+        (0, "anna", 2, True),  # source 0 filled its window of 2: it may hold more
+        (1, "amy", 3, True),
+        (1, "anne", 4, False),  # listed under another key
+        (1, "annz", 5, True),  # past source 0's last row: not yet known to come next
+    ]
+    assert merge_windows(rows, window=2) == ([("amy", 3), ("ann", 1), ("anna", 2)], ("anna", 2))
+
+
+def test_merge_windows_without_full_windows_is_complete() -> None:
+    rows = [(0, "b", 2, True), (1, "a", 1, True), (1, "c", 3, False)]
+    assert merge_windows(rows, window=5) == ([("a", 1), ("b", 2)], None)

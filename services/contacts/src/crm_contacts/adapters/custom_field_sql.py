@@ -59,14 +59,32 @@ def index_sql_expression(definition: FieldDefinition) -> str:
 
 
 def create_index_sql(table: Table, definition: FieldDefinition, *, unique: bool) -> str:
-    """CREATE INDEX CONCURRENTLY for a field (run outside a transaction)."""
+    """CREATE INDEX CONCURRENTLY for a field (run outside a transaction).
+
+    A plain index also holds the id: sorted lists page on (value, id), and a cursor
+    inside a run of equal values then continues from the index instead of rescanning it.
+    """
     live = live_rows_sql(table)
+    columns = index_sql_expression(definition) + ("" if unique else ", id")
     return (
         f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY"
         f" {index_name(table, definition.key, unique=unique)}"
-        f" ON {table.name} ({index_sql_expression(definition)})"
-        + (f" WHERE {live}" if live else "")
+        f" ON {table.name} ({columns})" + (f" WHERE {live}" if live else "")
     )
+
+
+def create_statistics_sql(table: Table, definition: FieldDefinition) -> str:
+    """Statistics on the field's value: PostgreSQL ignores those of a partial index, and
+    without them a filter on the field is guessed at 0.5% of the rows whatever it holds."""
+    return (
+        f"CREATE STATISTICS IF NOT EXISTS st_{table.name}_cf_{definition.key}"
+        f" ON {index_sql_expression(definition)} FROM {table.name}"
+    )
+
+
+def drop_statistics_sql(table: Table, key: str) -> str:
+    """Drop the field's statistics, if any."""
+    return f"DROP STATISTICS IF EXISTS st_{table.name}_cf_{key}"
 
 
 def drop_index_sql(table: Table, key: str, *, unique: bool) -> str:

@@ -1,7 +1,8 @@
 """Trigram search: substring or fuzzy word matches, ranked, over a lowercase search_text.
 
-Each searchable table keeps a generated `search_text` column with a GIN gin_trgm_ops
-index, which serves both `LIKE '%q%'` and the word-similarity operator `<%`.
+Companies keep a generated `search_text` column with a GIN gin_trgm_ops index, which
+serves both `LIKE '%q%'` and the word-similarity operator `<%`. (Contacts, a million of
+them, are searched by prefix and typo tiers instead: adapters/contact_search.)
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ letters (a btree range); domain.typos keeps those within a few edits.
 
 from __future__ import annotations
 
-from sqlalchemy import Text, bindparam, column, func, select, table, union
+from sqlalchemy import Integer, Text, bindparam, column, func, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_contacts.adapters.search_keys import starts_with
+from crm_contacts.adapters.search_prefix import in_range, range_params
 from crm_contacts.domain.typos import (
     MIN_WORD_LENGTH,
     Correction,
@@ -24,18 +24,30 @@ words = table("contact_name_words", column("word"))
 NEAREST, SAME_START = 40, 400
 
 
-async def _corrections(session: AsyncSession, word: str) -> list[Correction]:
-    typed = bindparam("typed", word, type_=Text)
-    spread = allowed_edits(word)
-    length = func.length(words.c.word)
-    nearest = select(words.c.word).order_by(words.c.word.op("<->")(typed)).limit(NEAREST)
-    same_start = (
-        select(words.c.word)
-        .where(starts_with(words.c.word, word[:2]))
-        .where(length.between(len(word) - spread, len(word) + spread))
-        .limit(SAME_START)
+# One statement for every word: the values travel as parameters.
+_TYPED = bindparam("typed", type_=Text)
+_CANDIDATES = union(
+    select(words.c.word).order_by(words.c.word.op("<->")(_TYPED)).limit(NEAREST),
+    select(words.c.word)
+    .where(in_range(words.c.word))
+    .where(
+        func.length(words.c.word).between(
+            bindparam("shortest", type_=Integer), bindparam("longest", type_=Integer)
+        )
     )
-    found = (await session.execute(union(nearest, same_start))).scalars().all()
+    .limit(SAME_START),
+)
+
+
+async def _corrections(session: AsyncSession, word: str) -> list[Correction]:
+    spread = allowed_edits(word)
+    params = {
+        "typed": word,
+        **range_params(word[:2]),
+        "shortest": len(word) - spread,
+        "longest": len(word) + spread,
+    }
+    found = (await session.execute(_CANDIDATES, params)).scalars().all()
     return corrections(word, found)
 
 
