@@ -32,20 +32,19 @@ from crm_cli.stack.supervisor import Supervisor
 from crm_shared.auth import issue_token
 
 
-async def optional(module: str, call: Callable[[Any], Awaitable[list[str]]]) -> list[str]:
-    """Run a part another module provides, or say it is not there yet (or failed: the
-    other parts still run). Its lines are printed at once, and kept for the report."""
+async def part(module: str, call: Callable[[Any], Awaitable[list[str]]]) -> list[str]:
+    """Run one part; a part that fails says so in the report (the other parts still run)
+    and the run exits non-zero. Its lines are printed at once, and kept for the report."""
     try:
-        found = importlib.import_module(module)
-    except ImportError:
-        lines = [f"{module}: not available"]
-    else:
-        try:
-            lines = await call(found)
-        except Exception as exc:  # one part failing must not lose the others
-            lines = [f"{module}: failed: {exc!r}"]
+        lines = await call(importlib.import_module(module))
+    except Exception as exc:
+        FAILED.append(module)
+        lines = [f"{module}: FAILED: {exc!r}"]
     print("\n".join(lines), flush=True)
     return lines
+
+
+FAILED: list[str] = []
 
 
 async def seed_up_to(dsn: str, contacts: int) -> list[str]:
@@ -95,14 +94,14 @@ async def main(contacts: int, import_rows: int, keep: bool) -> None:
                 config.jwt_secret, subject="bench", email=None, roles=["admin"], ttl_seconds=86400
             )
             base = service.url
-            report += await optional(
+            report += await part(
                 "bench.scale.imports", lambda m: m.run(base, token, import_rows, pid=service.pid)
             )
             seeded = await seed_up_to(dsn, contacts)
             print("\n".join(seeded), flush=True)
             report += seeded
-            report += await optional("bench.scale.duplicates", lambda m: m.run(base, token))
-            report += await optional("bench.scale.search", lambda m: m.run(base, token, dsn))
+            report += await part("bench.scale.duplicates", lambda m: m.run(base, token))
+            report += await part("bench.scale.search", lambda m: m.run(base, token, dsn))
         finally:
             await supervisor.stop()
     finally:
@@ -111,6 +110,8 @@ async def main(contacts: int, import_rows: int, keep: bool) -> None:
             shutil.rmtree(data_dir, ignore_errors=True)
     print(f"\nContacts at scale ({os.cpu_count()} CPUs, data in {data_dir})\n")
     print("\n".join(report))
+    if FAILED:
+        raise SystemExit(f"failed parts: {', '.join(FAILED)}")
 
 
 if __name__ == "__main__":
