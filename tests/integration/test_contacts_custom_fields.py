@@ -8,6 +8,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -405,21 +406,22 @@ async def test_queries_use_the_field_indexes(
         await _create(sales, custom_fields={field["key"]: n})
     value = value_expression(contacts, definition)
     ordered = select(value).where(~contacts.c.erased, value > 0).order_by(value)
-    filtered = select(contacts.c.id).where(equals_condition(contacts, definition, 2))
+    filtered = select(contacts.c.id).where(
+        ~contacts.c.erased, equals_condition(contacts, definition, 2)
+    )
     dialect = postgresql.asyncpg.dialect()
     conn = await asyncpg.connect(service.dsn)
     try:
         await conn.execute("SET enable_seqscan = off")
         rows = await conn.fetch(str(ordered.compile(dialect=dialect)), 0)
         assert [int(r[0]) for r in rows] == [1, 2, 3]
-        wanted = orjson.dumps({field["key"]: 2}).decode()
-        found = await conn.fetch(str(filtered.compile(dialect=dialect)), wanted)
+        found = await conn.fetch(str(filtered.compile(dialect=dialect)), Decimal(2))
         assert len(found) == 1
         plans = [
             str(await conn.fetch(f"EXPLAIN {stmt.compile(dialect=dialect)}", arg))
-            for stmt, arg in ((ordered, 0), (filtered, "{}"))
+            for stmt, arg in ((ordered, 0), (filtered, Decimal(2)))
         ]
     finally:
         await conn.close()
     assert f"ix_contacts_cf_{field['key']}" in plans[0]
-    assert "ix_contacts_custom_fields" in plans[1]
+    assert f"ix_contacts_cf_{field['key']}" in plans[1]

@@ -10,9 +10,10 @@ Equality filters go through `@>`, served by the GIN index on the whole column.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, Table, Text, cast, literal_column
+from sqlalchemy import ColumnElement, Numeric, Table, Text, cast, literal, literal_column
 
 from crm_contacts.domain.custom_fields import FieldDefinition, FieldType, is_valid_key
 
@@ -35,11 +36,22 @@ def value_expression(table: Table, definition: FieldDefinition) -> ColumnElement
 
 def equals_condition(table: Table, definition: FieldDefinition, value: Any) -> ColumnElement[bool]:
     """Rows whose field holds `value` (in stored form); for a multi select, rows whose
-    options include `value` (one option, or all of a list of them)."""
-    if definition.type is FieldType.MULTI_SELECT and not isinstance(value, list):
-        value = [value]
-    condition: ColumnElement[bool] = table.c.custom_fields.contains({definition.key: value})
-    return condition
+    options include `value` (one option, or all of a list of them).
+
+    A multi select is matched by containment (the GIN index on custom_fields); any other
+    field through its own index, whose expression statistics give the planner a real
+    estimate (it guesses 0.1% for any containment, and picks a wrong plan on that).
+    """
+    if definition.type is FieldType.MULTI_SELECT:
+        options = value if isinstance(value, list) else [value]
+        condition: ColumnElement[bool] = table.c.custom_fields.contains({definition.key: options})
+        return condition
+    stored = value_expression(table, definition)
+    if definition.type is FieldType.NUMBER:
+        return stored == literal(Decimal(str(value)), Numeric)
+    if definition.type is FieldType.BOOLEAN:
+        return stored == ("true" if value else "false")
+    return stored == str(value)
 
 
 def live_rows_sql(table: Table) -> str:
