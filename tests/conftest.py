@@ -15,6 +15,13 @@ from support.stack import build_test_stack, login
 from crm_cli.stack import Infra, Stack
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `before_stack` run first. The stack starts with the first test that
+    needs it and shares the broker's topics: its contacts service would answer a lead
+    conversion that an in-process sales app asked of an in-process contacts app."""
+    items.sort(key=lambda item: item.get_closest_marker("before_stack") is None)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     """Say which infrastructure backend the stack uses (Docker or embedded)."""
     return report_line()

@@ -5,83 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
-from pydantic import SecretStr
 from support.kafka import KafkaEvents
+from support.service_app import ServiceApp, running_service_app
 
-from crm_analytics.app import create_app
 from crm_analytics.events.handlers import CONSUMER, project_contact_event
 from crm_cli.stack import Infra
-from crm_shared.auth import issue_token
 from crm_shared.events import Envelope
 from crm_shared.inbox import handle_once
-from crm_shared.settings import ServiceSettings
 
 TOPIC = "crm.contacts.contact"
 
 
-@dataclass
-class AnalyticsApp:
-    app: FastAPI
-    settings: ServiceSettings
-    dsn: str
-
-    def client(self, *roles: str) -> httpx.AsyncClient:
-        headers = {}
-        if roles:
-            token = issue_token(self.settings.jwt_key(), subject="t", email=None, roles=roles)
-            headers["Authorization"] = f"Bearer {token}"
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://analytics", headers=headers)
-
-
-async def _migrate(database_url: str) -> None:
-    env = {**os.environ, "ANALYTICS_DATABASE_URL": database_url, "CRM_JWT_SECRET": "migrate"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "crm_analytics",
-        "migrate",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, output.decode(errors="replace")
+AnalyticsApp = ServiceApp
 
 
 @pytest.fixture(scope="module")
 async def service(infra: Infra) -> AsyncIterator[AnalyticsApp]:
-    name = f"analytics_it_{uuid.uuid4().hex[:10]}"
-    url = await infra.create_database(name)
-    await _migrate(url)
-    settings = ServiceSettings(
-        service_name="analytics",
-        port=0,
-        database_url=url,
-        kafka_bootstrap_servers=infra.kafka_bootstrap,
-        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
-        kafka_rebalance_timeout_ms=500,
-        db_pool_size=5,
-        kafka_group_prefix=f"{name}.",
-        otel_endpoint=None,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        await asyncio.wait_for(app.state.broker_connected.wait(), 120)
-        yield AnalyticsApp(app, settings, infra.dsn(name))
+    async with running_service_app(infra, "analytics") as running:
+        await asyncio.wait_for(running.app.state.broker_connected.wait(), 120)
+        yield running
 
 
 @pytest.fixture

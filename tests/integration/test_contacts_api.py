@@ -7,89 +7,26 @@ is shared with the other test_contacts_* modules, each of which starts its own.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from pydantic import SecretStr
+from support.service_app import ServiceApp, running_service_app
 
 from crm_cli.stack import Infra
-from crm_contacts.app import create_app
-from crm_shared.auth import issue_token
-from crm_shared.settings import ServiceSettings
 
 PROBLEM_JSON = "application/problem+json"
 
 
-@dataclass
-class ContactsApp:
-    """A running contacts app and what a test needs to talk to it."""
-
-    app: FastAPI
-    settings: ServiceSettings
-    dsn: str
-
-    def client(self, *roles: str, subject: str | None = None) -> httpx.AsyncClient:
-        """An in-process client; with `roles`, it carries a token holding them."""
-        headers = {}
-        if roles:
-            token = issue_token(
-                self.settings.jwt_key(),
-                subject=subject or f"user-{roles[0]}",
-                email=None,
-                roles=roles,
-            )
-            headers["Authorization"] = f"Bearer {token}"
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://contacts", headers=headers)
+ContactsApp = ServiceApp
 
 
-async def _migrate(database_url: str) -> None:
-    env = {**os.environ, "CONTACTS_DATABASE_URL": database_url, "CRM_JWT_SECRET": "migrate-only"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "crm_contacts",
-        "migrate",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, output.decode(errors="replace")
-
-
-@asynccontextmanager
-async def running_contacts_app(infra: Infra) -> AsyncIterator[ContactsApp]:
+def running_contacts_app(infra: Infra) -> AbstractAsyncContextManager[ServiceApp]:
     """A fresh database migrated by `python -m crm_contacts migrate`, and the app on it."""
-    name = f"contacts_it_{uuid.uuid4().hex[:10]}"
-    url = await infra.create_database(name)
-    await _migrate(url)
-    settings = ServiceSettings(
-        service_name="contacts",
-        port=0,
-        database_url=url,
-        kafka_bootstrap_servers=infra.kafka_bootstrap,
-        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
-        kafka_rebalance_timeout_ms=500,
-        db_pool_size=5,
-        # Not the session stack's group: it would take some of our partitions.
-        kafka_group_prefix=f"{name}.",
-        # In-process: the session's OTLP receiver belongs to the stack's processes.
-        otel_endpoint=None,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield ContactsApp(app, settings, infra.dsn(name))
+    return running_service_app(infra, "contacts")
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ import httpx
 import orjson
 import pytest
 from pydantic import SecretStr
-from test_contacts_api import ContactsApp, _migrate
+from support.service_app import migrate
+from test_contacts_api import ContactsApp
 
 from crm_cli.stack import Infra, Stack
 from crm_contacts.app import create_app
@@ -37,7 +38,7 @@ JWT_SECRET = secrets.token_urlsafe(32)
 async def new_database(infra: Infra) -> str:
     """A fresh migrated contacts database; returns its name."""
     name = f"contacts_imp_{uuid.uuid4().hex[:10]}"
-    await _migrate(await infra.create_database(name))
+    await migrate("contacts", await infra.create_database(name))
     return name
 
 

@@ -7,92 +7,29 @@ is shared with test_sales_lead_engagement.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from pydantic import SecretStr
 from support.kafka import KafkaEvents
+from support.service_app import ServiceApp, running_service_app
 
 from crm_cli.stack import Infra
-from crm_sales.app import create_app
-from crm_shared.auth import issue_token
-from crm_shared.settings import ServiceSettings
 
 PROBLEM_JSON = "application/problem+json"
 LEADS = "/api/v1/leads"
 LEAD_TOPIC = "crm.sales.lead"
 
 
-@dataclass
-class SalesApp:
-    """A running sales app and what a test needs to talk to it."""
-
-    app: FastAPI
-    settings: ServiceSettings
-    dsn: str
-
-    def client(self, *roles: str, subject: str | None = None) -> httpx.AsyncClient:
-        """An in-process client; with `roles`, it carries a token holding them."""
-        headers = {}
-        if roles:
-            token = issue_token(
-                self.settings.jwt_key(),
-                subject=subject or f"user-{roles[0]}",
-                email=None,
-                roles=roles,
-            )
-            headers["Authorization"] = f"Bearer {token}"
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://sales", headers=headers)
+SalesApp = ServiceApp
 
 
-async def _migrate(database_url: str) -> None:
-    env = {**os.environ, "SALES_DATABASE_URL": database_url, "CRM_JWT_SECRET": "migrate-only"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "crm_sales",
-        "migrate",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, output.decode(errors="replace")
-
-
-@asynccontextmanager
-async def running_sales_app(infra: Infra) -> AsyncIterator[SalesApp]:
+def running_sales_app(infra: Infra) -> AbstractAsyncContextManager[ServiceApp]:
     """A fresh database migrated by `python -m crm_sales migrate`, and the app on it."""
-    name = f"sales_it_{uuid.uuid4().hex[:10]}"
-    url = await infra.create_database(name)
-    await _migrate(url)
-    settings = ServiceSettings(
-        service_name="sales",
-        port=0,
-        database_url=url,
-        kafka_bootstrap_servers=infra.kafka_bootstrap,
-        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
-        kafka_rebalance_timeout_ms=500,
-        db_pool_size=5,
-        # Not the session stack's group: it would take some of our partitions.
-        kafka_group_prefix=f"{name}.",
-        # In-process: the session's OTLP receiver belongs to the stack's processes.
-        otel_endpoint=None,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield SalesApp(app, settings, infra.dsn(name))
+    return running_service_app(infra, "sales")
 
 
 @pytest.fixture(scope="module")

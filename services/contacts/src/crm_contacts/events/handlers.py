@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_contacts.adapters.contact_store import ContactStore
 from crm_contacts.adapters.redirects import CONTACT_REDIRECTS
 from crm_contacts.domain.lifecycle import LifecycleStage
+from crm_contacts.events.conversion import and_convert_leads
 from crm_contacts.events.topics import ContactAction
 from crm_shared.db import Database
 from crm_shared.events import Envelope
@@ -86,7 +87,8 @@ def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSetti
         broker,
         db,
         consumer=CONSUMER,
-        handlers={topic: advance_lifecycle for topic in topics},
+        handlers={topic: advance_lifecycle for topic in topics}
+        | {SALES_LEAD_TOPIC: and_convert_leads(advance_lifecycle)},
         max_attempts=settings.consumer_max_attempts,
         rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,

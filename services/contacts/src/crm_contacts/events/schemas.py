@@ -147,9 +147,29 @@ class CompanyMergedIntoData(CompanyData):
     survivor_id: uuid.UUID
 
 
+class LeadConversionData(BaseModel):
+    """Which sales lead conversion a contact event answers (see ContactFromLeadData)."""
+
+    lead_id: uuid.UUID
+    conversion_id: uuid.UUID
+    company_id: uuid.UUID | None
+    # `created`: a new contact; `linked`: an existing contact with the lead's email.
+    outcome: str
+
+
+class ContactFromLeadData(ContactData):
+    """`crm.contacts.contact.created` or `.linked` answering
+    `crm.sales.lead.conversion_requested`: the contact the lead became, and the
+    conversion it answers. `linked` lists in `changed` the blanks the lead filled in."""
+
+    lead_conversion: LeadConversionData
+    changed: list[str] = []
+
+
 # What `data` may be on each topic, for the AsyncAPI document (the most specific first).
 ContactEventData = (
-    ContactMergedData
+    ContactFromLeadData
+    | ContactMergedData
     | ContactMergedIntoData
     | ContactUpdatedData
     | ContactNoteAddedData

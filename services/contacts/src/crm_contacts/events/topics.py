@@ -27,6 +27,8 @@ class ContactAction(StrEnum):
     MERGED = "merged"
     # This contact was merged into data.survivor_id: the last event of its stream.
     MERGED_INTO = "merged_into"
+    # A sales lead conversion found this contact by email (data.lead_conversion says which).
+    LINKED = "linked"
 
     @property
     def event_type(self) -> str:

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from crm_sales.api import leads, pipelines
+from crm_sales.api import leads, pipelines, work
 
-ROUTERS: tuple[APIRouter, ...] = (*pipelines.ROUTERS, *leads.ROUTERS)
+ROUTERS: tuple[APIRouter, ...] = (*pipelines.ROUTERS, *leads.ROUTERS, *work.ROUTERS)

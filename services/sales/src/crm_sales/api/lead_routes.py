@@ -9,10 +9,12 @@ from crm_sales.adapters.lead_publisher import action_of
 from crm_sales.adapters.lead_scorer import Scorer
 from crm_sales.adapters.lead_store import LeadStore
 from crm_sales.api.deps import API_PREFIX, ReadSession, utc_now
+from crm_sales.api.lead_convert import with_conversion
 from crm_sales.api.lead_deps import LeadCreator, LeadId, LeadReader, LeadWriter
 from crm_sales.api.lead_loading import etag, lead_location, lock_lead
 from crm_sales.api.lead_schemas import LeadIn, LeadPatch
 from crm_sales.domain.lead import Lead
+from crm_sales.events.conversion_schemas import LeadWithConversion
 from crm_sales.events.lead_schemas import LeadData
 from crm_shared.db import SessionDep
 from crm_shared.patching import merged
@@ -43,13 +45,13 @@ async def create_lead(
 @router.get("/{lead_id}", operation_id="get_lead")
 async def get_lead(
     lead_id: LeadId, _: LeadReader, session: ReadSession, response: Response
-) -> LeadData:
-    """One lead."""
+) -> LeadWithConversion:
+    """One lead, with its conversion (status, then contact and deal) once converting."""
     lead = await LeadStore(session, actor=None).get(lead_id)
     if lead is None:
         raise not_found("Lead")
     response.headers["ETag"] = etag(lead.version)
-    return LeadData.of(lead)
+    return await with_conversion(session, lead)
 
 
 @router.patch("/{lead_id}", operation_id="update_lead")

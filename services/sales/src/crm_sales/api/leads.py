@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from crm_sales.api import (
     lead_assignment_rules,
+    lead_convert,
     lead_engagement_points,
     lead_list,
     lead_routes,
@@ -23,5 +24,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     lead_sales_reps.router,
     lead_assignment_rules.router,
     lead_list.router,
+    lead_convert.router,
     lead_routes.router,
 )

@@ -87,6 +87,34 @@ class PipelineAction(StrEnum):
     UPDATED = "updated"
 
 
+ACTIVITY_AGGREGATE = "activity"
+QUOTE_AGGREGATE = "quote"
+
+
+class ActivityAction(StrEnum):
+    """What happened to an activity; the event type is `crm.sales.activity.<action>`.
+
+    `completed` is a change that completes it (other fields may change with it);
+    `overdue` comes once per due time, from the scheduler, never from a request.
+    """
+
+    CREATED = "created"
+    UPDATED = "updated"
+    COMPLETED = "completed"
+    DELETED = "deleted"
+    OVERDUE = "overdue"
+
+
+class QuoteAction(StrEnum):
+    """What happened to a quote; the event type is `crm.sales.quote.<action>`."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 class TargetAction(StrEnum):
     """What happened to a sales target; the event type is `crm.sales.target.<action>`."""
 
