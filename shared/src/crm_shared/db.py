@@ -150,6 +150,15 @@ def new_metadata() -> MetaData:
     return metadata
 
 
+def resource_columns() -> list[Column[Any]]:
+    """`created_at`, `updated_at` and `version`: the columns every API resource has."""
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("version", Integer, nullable=False),
+    ]
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session for one request; the handler commits explicitly."""
     database: Database = request.app.state.db

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,17 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, JSONB
 
-from crm_shared.db import new_metadata
+from crm_shared.db import new_metadata, resource_columns
 
 metadata = new_metadata()
-
-
-def _timestamps() -> list[Column[Any]]:
-    return [
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("version", Integer, nullable=False),
-    ]
 
 
 # Search reads one lowercase text per row, so a single trigram index serves `?q=`.
@@ -51,7 +41,7 @@ companies = Table(
     Column("domain", Text),
     Column("industry", Text),
     Column("size", Text),
-    *_timestamps(),
+    *resource_columns(),
     Column("search_text", Text, Computed(COMPANY_SEARCH, persisted=True), nullable=False),
     Column("custom_fields", JSONB, nullable=False, server_default=text("'{}'")),
     Index("ix_companies_created_at_id", "created_at", "id"),
@@ -87,7 +77,7 @@ contacts = Table(
     Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("custom_fields", JSONB, nullable=False, server_default=text("'{}'")),
     Column("consent", JSONB, nullable=False),
-    *_timestamps(),
+    *resource_columns(),
     Column("erased", Boolean, nullable=False, server_default=text("false")),
     Column("search_text", Text, Computed(CONTACT_SEARCH, persisted=True), nullable=False),
     # Case-insensitive (citext) and only among live contacts: an erased email is reusable.
@@ -159,7 +149,7 @@ custom_field_definitions = Table(
     Column("options", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("description", Text),
     Column("deleting", Boolean, nullable=False, server_default=text("false")),
-    *_timestamps(),
+    *resource_columns(),
 )
 
 # CSV imports (crm_contacts.imports): the job, its rows staged as uploaded (deleted once

@@ -3,8 +3,6 @@ these), on the service's one `metadata` (adapters.tables)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -27,17 +25,10 @@ from sqlalchemy import (
 )
 
 from crm_sales.adapters.tables import metadata
+from crm_shared.db import resource_columns
 
 # Exact money: 15 digits before the point, 4 after (no currency has more minor digits).
 Money = Numeric(19, 4)
-
-
-def _stamps() -> list[Column[Any]]:
-    return [
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("version", Integer, nullable=False),
-    ]
 
 
 pipelines = Table(
@@ -46,7 +37,7 @@ pipelines = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", Text, nullable=False),
     Column("is_default", Boolean, nullable=False, server_default=text("false")),
-    *_stamps(),
+    *resource_columns(),
     Index("uq_pipelines_name", text("lower(name)"), unique=True),
     # At most one default pipeline.
     Index("uq_pipelines_default", "is_default", unique=True, postgresql_where=text("is_default")),
@@ -91,7 +82,7 @@ deals = Table(
     Column("contact_id", Uuid),
     Column("company_id", Uuid),
     Column("lost_reason", Text),
-    *_stamps(),
+    *resource_columns(),
     # The stage exists and is the pipeline's (so the pipeline exists too).
     ForeignKeyConstraint(
         ["stage_id", "pipeline_id"],
@@ -144,7 +135,7 @@ sales_targets = Table(
     Column("ends_before", Date, nullable=False),
     Column("amount", Money, nullable=False),
     Column("currency", Text, nullable=False),
-    *_stamps(),
+    *resource_columns(),
     UniqueConstraint("owner_id", "period", "currency", name="uq_sales_targets_owner_period"),
     CheckConstraint("amount > 0", name="amount"),
     Index("ix_sales_targets_created_at_id", "created_at", "id"),

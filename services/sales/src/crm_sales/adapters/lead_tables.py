@@ -6,8 +6,6 @@ that the leads and the deals parts of the service grow without editing one file.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -28,20 +26,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, JSONB
 
 from crm_sales.adapters.tables import metadata
+from crm_shared.db import resource_columns
 
 # `?q=` reads one lowercase text per lead, so one trigram index serves it.
 LEAD_SEARCH = (
     "lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' '"
     " || coalesce(email::text, '') || ' ' || coalesce(company_name, ''))"
 )
-
-
-def _stamps() -> list[Column[Any]]:
-    return [
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("version", Integer, nullable=False),
-    ]
 
 
 leads = Table(
@@ -63,7 +54,7 @@ leads = Table(
     Column("engagement_score", Integer, nullable=False, server_default=text("0")),
     Column("owner_id", Uuid),
     Column("contact_id", Uuid),
-    *_stamps(),
+    *resource_columns(),
     # The scoring rules version the score was computed with (lead_scoring.rules_version).
     Column("scored_version", BigInteger, nullable=False, server_default=text("0")),
     Column("search_text", Text, Computed(LEAD_SEARCH, persisted=True), nullable=False),
@@ -105,7 +96,7 @@ scoring_rules = Table(
     Column("value", JSONB, nullable=False),
     Column("points", Integer, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    *_stamps(),
+    *resource_columns(),
     Index("ix_scoring_rules_created_at_id", "created_at", "id"),
 )
 
@@ -129,7 +120,7 @@ sales_reps = Table(
     Column("name", Text),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("countries", ARRAY(Text), nullable=False, server_default=text("'{}'")),
-    *_stamps(),
+    *resource_columns(),
     Index("ix_sales_reps_created_at_user_id", "created_at", "user_id"),
 )
 
@@ -145,6 +136,6 @@ assignment_rules = Table(
     Column("user_ids", ARRAY(Uuid), nullable=False, server_default=text("'{}'")),
     # Who got this rule's last lead: the round-robin turn, kept under the row's lock.
     Column("last_user_id", Uuid),
-    *_stamps(),
+    *resource_columns(),
     Index("ix_assignment_rules_position_id", "position", "id"),
 )

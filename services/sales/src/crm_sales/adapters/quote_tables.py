@@ -6,16 +6,12 @@ their quote, never queried on their own. Decimals in them are strings, never flo
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
-    Integer,
     Numeric,
     Table,
     Text,
@@ -26,16 +22,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from crm_sales.adapters.deal_tables import Money
 from crm_sales.adapters.tables import metadata
+from crm_shared.db import resource_columns
 
 Percent = Numeric(7, 4)
-
-
-def _stamps() -> list[Column[Any]]:
-    return [
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("version", Integer, nullable=False),
-    ]
 
 
 products = Table(
@@ -47,7 +36,7 @@ products = Table(
     Column("unit_price", Money, nullable=False),
     Column("currency", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    *_stamps(),
+    *resource_columns(),
     CheckConstraint("unit_price >= 0", name="unit_price"),
     Index("uq_products_sku", text("lower(sku)"), unique=True),
     Index("ix_products_created_at_id", "created_at", "id"),
@@ -67,7 +56,7 @@ quotes = Table(
     Column("discount_amount", Money, nullable=False),
     Column("tax_amount", Money, nullable=False),
     Column("total", Money, nullable=False),
-    *_stamps(),
+    *resource_columns(),
     CheckConstraint("status IN ('draft', 'sent', 'accepted', 'rejected')", name="status"),
     Index("ix_quotes_created_at_id", "created_at", "id"),
     Index("ix_quotes_deal_id", "deal_id", "created_at", "id"),
