@@ -828,7 +828,18 @@ async def test_cancelling_stops_an_import_and_keeps_what_it_imported(infra: Infr
         while (await admin.get(f"{URL}/{job['id']}")).json()["counts"]["processed"] < 10:
             await asyncio.sleep(0.05)
         cancelling = asyncio.create_task(admin.post(f"{URL}/{job['id']}/cancel"))
-        await asyncio.sleep(0.3)  # the cancel waits for the batch in flight
+        # The cancel waits for the batch in flight (which waits for the blocker): let the
+        # batch go only once the cancel is queued on the import's row lock.
+        for _ in range(600):
+            waiting = await blocker.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1"
+                " AND wait_event_type = 'Lock' AND query ILIKE '%contact_imports%FOR UPDATE%'",
+                name,
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert waiting, "the cancel never reached the import's row lock"
         await blocker.close()
         cancelled = await cancelling
         assert cancelled.status_code == 200, cancelled.text
