@@ -17,6 +17,7 @@ SERVICE_RESOURCES: Mapping[str, tuple[str, ...]] = {
         "quotes",
         "forecast",
         "targets",
+        "automation-rules",
     ),
     "marketing": ("segments", "campaigns"),
     "contracts": ("contracts",),

@@ -8,6 +8,10 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from crm_sales.adapters.activity_scheduler import start_overdue_scheduler, stop_overdue_scheduler
+from crm_sales.adapters.automation_scheduler import (
+    start_automation_scheduler,
+    stop_automation_scheduler,
+)
 from crm_sales.adapters.rescoring_worker import start_rescoring, stop_rescoring
 from crm_sales.adapters.tables import metadata
 from crm_sales.api import ROUTERS
@@ -60,8 +64,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             ACTIVITY_TOPIC: ActivityEventData,
             QUOTE_TOPIC: QuoteEventData,
         },
-        startup_hooks=[start_rescoring, start_overdue_scheduler],
-        shutdown_hooks=[stop_overdue_scheduler, stop_rescoring],
+        startup_hooks=[start_rescoring, start_overdue_scheduler, start_automation_scheduler],
+        shutdown_hooks=[stop_automation_scheduler, stop_overdue_scheduler, stop_rescoring],
     )
     install_lead_errors(app)
     install_deal_errors(app)

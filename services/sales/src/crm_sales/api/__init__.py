@@ -2,6 +2,11 @@
 
 from fastapi import APIRouter
 
-from crm_sales.api import leads, pipelines, work
+from crm_sales.api import automation_rules, leads, pipelines, work
 
-ROUTERS: tuple[APIRouter, ...] = (*pipelines.ROUTERS, *leads.ROUTERS, *work.ROUTERS)
+ROUTERS: tuple[APIRouter, ...] = (
+    *pipelines.ROUTERS,
+    *leads.ROUTERS,
+    *work.ROUTERS,
+    automation_rules.router,
+)

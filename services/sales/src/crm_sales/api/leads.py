@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from crm_sales.api import (
+    lead_assign,
     lead_assignment_rules,
     lead_convert,
     lead_engagement_points,
@@ -25,5 +26,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     lead_assignment_rules.router,
     lead_list.router,
     lead_convert.router,
+    lead_assign.router,
     lead_routes.router,
 )

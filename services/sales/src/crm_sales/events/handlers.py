@@ -19,7 +19,9 @@ from crm_sales.adapters.lead_engagements import count_engagement, engaged_lead_i
 from crm_sales.adapters.lead_scorer import Scorer
 from crm_sales.adapters.lead_store import LeadStore
 from crm_sales.domain.scoring_engagement import engagement_type
+from crm_sales.events.automation import register_automation
 from crm_sales.events.contact_reactions import register_contact_reactions
+from crm_sales.events.contract_reactions import register_contract_reactions
 from crm_sales.events.topics import LeadAction
 from crm_shared.db import Database
 from crm_shared.events import Envelope
@@ -81,3 +83,5 @@ def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSetti
     )
     # Contact events have a group of their own: a backlog of them never delays scoring.
     register_contact_reactions(broker, db, settings)
+    register_contract_reactions(broker, db, settings)
+    register_automation(broker, db, settings)

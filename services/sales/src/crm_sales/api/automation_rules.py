@@ -1,0 +1,12 @@
+"""Automation rules: /automation-rules (stub, being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from crm_sales.api.deps import API_PREFIX
+from crm_shared.problems import PROBLEM_RESPONSES
+
+router = APIRouter(
+    prefix=f"{API_PREFIX}/automation-rules", tags=["automation"], responses=PROBLEM_RESPONSES
+)
