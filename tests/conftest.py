@@ -59,6 +59,9 @@ async def stack(
         # Service processes inherit these (crm_cli.stack.service_env copies os.environ).
         env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.endpoint)
         env.setenv("OTEL_BSP_SCHEDULE_DELAY", "200")
+        # The sales schedulers (overdue activities, untouched leads) look every second.
+        env.setenv("SALES_OVERDUE_POLL_SECONDS", "1")
+        env.setenv("SALES_AUTOMATION_POLL_SECONDS", "1")
         running = build_test_stack(infra, tmp_path_factory.mktemp("stack"))
         await running.start()
         try:
