@@ -206,6 +206,25 @@ async def test_one_accepted_quote_per_deal(rep: httpx.AsyncClient) -> None:
     assert (await _act(rep, loser, "reject")).json()["status"] == "rejected"
 
 
+async def test_deleting_a_deal_deletes_its_quotes_with_events(
+    rep: httpx.AsyncClient, kafka_events: KafkaEvents
+) -> None:
+    quotes_reader = await kafka_events("crm.sales.quote")
+    deal = await _deal(rep)
+    line = {"description": "Plan", "quantity": "3", "unit_price": "9.99"}
+    draft = await _quote(rep, deal, lines=[line])
+    sent = await _quote(rep, deal, lines=[line])
+    assert (await _act(rep, sent, "send")).status_code == 200
+    gone = await rep.delete(f"{DEALS}/{deal['id']}")
+    assert gone.status_code == 204, gone.text
+    for quote, version in ((draft, 2), (sent, 3)):
+        assert (await rep.get(f"{QUOTES}/{quote['id']}")).status_code == 404
+        deleted = await quotes_reader.one(
+            lambda e, q=quote: e["subject"] == q["id"] and e["type"] == "crm.sales.quote.deleted"
+        )
+        assert (deleted["sequence"], deleted["data"]["total"]) == (version, "29.97")
+
+
 async def test_roles(service: SalesApp, rep: httpx.AsyncClient) -> None:
     deal = await _deal(rep)
     quote = await _quote(rep, deal)

@@ -4,10 +4,11 @@ event in the same transaction."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, exists, insert, select, update
+from sqlalchemy import RowMapping, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.adapters.quote_tables import quotes
@@ -109,6 +110,19 @@ class QuoteStore:
         del row["id"], row["created_at"]
         await self.session.execute(update(quotes).where(quotes.c.id == quote.id).values(row))
         return await self._publish(quote, action, changed)
+
+    async def delete_of_deal(self, deal_id: uuid.UUID, *, now: datetime) -> int:
+        """Delete the deal's quotes, each with a `deleted` event carrying its last state
+        (at the next version); how many there were."""
+        stmt = select(quotes).where(quotes.c.deal_id == deal_id).order_by(quotes.c.id)
+        rows = (await self.session.execute(stmt.with_for_update())).mappings().all()
+        for row in rows:
+            quote = quote_from_row(row)
+            quote.version += 1
+            quote.updated_at = now
+            await self._publish(quote, QuoteAction.DELETED, None)
+        await self.session.execute(delete(quotes).where(quotes.c.deal_id == deal_id))
+        return len(rows)
 
     async def _publish(
         self, quote: Quote, action: QuoteAction, changed: list[str] | None

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from crm_sales.adapters.deal_store import DealStore
 from crm_sales.adapters.pipeline_store import PipelineStore
+from crm_sales.adapters.quote_store import QuoteStore
 from crm_sales.api.deal_loading import (
     created_headers,
     etag,
@@ -100,8 +101,11 @@ async def update_deal(
 async def delete_deal(
     deal_id: DealId, session: SessionDep, principal: DealWriter, if_match: IfMatch
 ) -> None:
-    """Delete a deal and its stage history."""
+    """Delete a deal, its stage history and its quotes (each quote gets a `deleted`
+    event); activities logged against it stay, as the record of what was done."""
     store = DealStore(session, actor=principal.subject)
     async with session.begin():
         deal = await lock_deal(store, deal_id, if_match)
-        await store.delete(deal, now=utc_now())
+        now = utc_now()
+        await QuoteStore(session, actor=principal.subject).delete_of_deal(deal.id, now=now)
+        await store.delete(deal, now=now)

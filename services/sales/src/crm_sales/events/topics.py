@@ -106,13 +106,17 @@ class ActivityAction(StrEnum):
 
 
 class QuoteAction(StrEnum):
-    """What happened to a quote; the event type is `crm.sales.quote.<action>`."""
+    """What happened to a quote; the event type is `crm.sales.quote.<action>`.
+
+    `deleted` comes only with its deal: deleting a deal deletes its quotes.
+    """
 
     CREATED = "created"
     UPDATED = "updated"
     SENT = "sent"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    DELETED = "deleted"
 
 
 class TargetAction(StrEnum):
