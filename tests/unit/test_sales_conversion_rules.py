@@ -12,7 +12,11 @@ import pytest
 from crm_sales.adapters.conversion_publisher import conversion_view
 from crm_sales.domain.conversion import Conversion, ConversionStatus, DealSpec
 from crm_sales.domain.lead import Lead
-from crm_sales.domain.lead_errors import InvalidLeadError, LeadConvertedError
+from crm_sales.domain.lead_errors import (
+    IllegalStatusChangeError,
+    InvalidLeadError,
+    LeadConvertedError,
+)
 from crm_sales.domain.lead_status import LeadStatus
 from crm_sales.events.conversion_schemas import ConversionData
 
@@ -38,6 +42,16 @@ def test_a_converted_lead_is_not_converted_again() -> None:
     lead.status = LeadStatus.CONVERTED
     with pytest.raises(LeadConvertedError):
         Conversion.request(lead, SPEC, now=NOW)
+
+
+def test_a_disqualified_lead_is_worked_again_before_it_is_converted() -> None:
+    lead = a_lead()
+    lead.status = LeadStatus.DISQUALIFIED
+    with pytest.raises(IllegalStatusChangeError) as refused:
+        Conversion.request(lead, SPEC, now=NOW)
+    assert (refused.value.current, refused.value.target) == ("disqualified", "converted")
+    lead.status = LeadStatus.WORKING
+    assert Conversion.request(lead, SPEC, now=NOW).pending
 
 
 def test_a_lead_known_only_by_its_company_cannot_become_a_contact() -> None:

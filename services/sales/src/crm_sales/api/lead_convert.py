@@ -72,7 +72,8 @@ async def convert_lead(
         if pipeline is None:
             field = "pipeline_id" if spec.pipeline_id else "deal"
             raise _invalid(field, "no such pipeline (and no default one)")
-        lead = await lock_lead(LeadStore(session, actor=principal.subject), lead_id, None)
+        store = LeadStore(session, actor=principal.subject)
+        lead = await lock_lead(store, lead_id, None, editing=False)
         conversion = await request_conversion(
             session, lead, spec, actor=principal.subject, now=utc_now()
         )

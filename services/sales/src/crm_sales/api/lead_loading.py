@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from crm_sales.adapters.conversion_store import ConversionStore
 from crm_sales.adapters.lead_store import LeadStore
 from crm_sales.api.deps import API_PREFIX
+from crm_sales.domain.conversion import ConversionPendingError
 from crm_sales.domain.lead import Lead
 from crm_shared.problems import not_found
 from crm_shared.versioning import check_version
@@ -21,10 +23,20 @@ def lead_location(lead_id: uuid.UUID) -> str:
     return f"{API_PREFIX}/leads/{lead_id}"
 
 
-async def lock_lead(store: LeadStore, lead_id: uuid.UUID, if_match: int | None) -> Lead:
-    """The lead, locked until the transaction ends, at the version the client expects."""
+async def lock_lead(
+    store: LeadStore, lead_id: uuid.UUID, if_match: int | None, *, editing: bool = True
+) -> Lead:
+    """The lead, locked until the transaction ends, at the version the client expects.
+
+    `editing` (a person changing or deleting it) is refused with a 409 while a
+    conversion of the lead is pending: its contact and deal are on their way.
+    """
     lead = await store.get(lead_id, lock=True)
     if lead is None:
         raise not_found("Lead")
     check_version(if_match, lead.version)
+    if editing:
+        conversion = await ConversionStore(store.session).of_lead(lead.id)
+        if conversion is not None and conversion.pending:
+            raise ConversionPendingError(conversion.id)
     return lead

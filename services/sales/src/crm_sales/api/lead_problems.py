@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from crm_sales.domain.conversion import ConversionPendingError
 from crm_sales.domain.lead_errors import (
     IllegalStatusChangeError,
     InvalidLeadError,
@@ -28,6 +29,14 @@ def lead_problem(exc: LeadError) -> ProblemError:
             str(exc),
             type_=PROBLEM_TYPE + "illegal-status-change",
             extra={"current_status": exc.current, "requested_status": exc.target},
+        )
+    if isinstance(exc, ConversionPendingError):
+        return ProblemError(
+            409,
+            "Lead being converted",
+            str(exc),
+            type_=PROBLEM_TYPE + "lead-conversion-pending",
+            extra={"conversion_id": str(exc.conversion_id)},
         )
     if isinstance(exc, LeadConvertedError):
         return ProblemError(409, "Lead converted", str(exc), type_=PROBLEM_TYPE + "lead-converted")

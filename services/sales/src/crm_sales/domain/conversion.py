@@ -17,7 +17,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from crm_sales.domain.lead import Lead
-from crm_sales.domain.lead_errors import InvalidLeadError, LeadConvertedError, LeadError
+from crm_sales.domain.lead_errors import (
+    IllegalStatusChangeError,
+    InvalidLeadError,
+    LeadConvertedError,
+    LeadError,
+)
 from crm_sales.domain.lead_status import LeadStatus
 
 
@@ -34,6 +39,17 @@ class ConversionExistsError(LeadError):
 
     def __init__(self, conversion_id: uuid.UUID) -> None:
         super().__init__(f"the lead is already being converted (conversion {conversion_id})")
+        self.conversion_id = conversion_id
+
+
+class ConversionPendingError(LeadError):
+    """The lead is being converted (409): it changes again once the conversion ends."""
+
+    def __init__(self, conversion_id: uuid.UUID) -> None:
+        super().__init__(
+            f"the lead is being converted (conversion {conversion_id}); "
+            "it can change again once the conversion has ended"
+        )
         self.conversion_id = conversion_id
 
 
@@ -68,6 +84,10 @@ class Conversion:
         """Start converting `lead`; the lead must be convertible and say who it is."""
         if lead.status is LeadStatus.CONVERTED:
             raise LeadConvertedError()
+        if lead.status is LeadStatus.DISQUALIFIED:
+            raise IllegalStatusChangeError(
+                lead.status, LeadStatus.CONVERTED, "work it again (status working) first"
+            )
         if not (lead.first_name or lead.last_name or lead.email):
             raise InvalidLeadError(
                 "a lead becomes a contact only with a first name, a last name or an email",
