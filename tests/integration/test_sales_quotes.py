@@ -206,6 +206,22 @@ async def test_one_accepted_quote_per_deal(rep: httpx.AsyncClient) -> None:
     assert (await _act(rep, loser, "reject")).json()["status"] == "rejected"
 
 
+async def test_a_closed_deal_takes_no_quote(rep: httpx.AsyncClient) -> None:
+    deal = await _deal(rep)
+    empty = await _quote(rep, deal)
+    assert "without lines" in _problem(await _act(rep, empty, "send"), 409)["detail"]
+    line = {"description": "Plan", "quantity": "1", "unit_price": "99.00"}
+    quote = await _quote(rep, deal, lines=[line])
+    assert (await _act(rep, quote, "send")).status_code == 200
+    patch = {"status": "lost", "lost_reason": "budget"}
+    lost = await rep.patch(f"{DEALS}/{deal['id']}", json=patch)
+    assert lost.status_code == 200, lost.text
+    assert "reopen" in _problem(await _act(rep, quote, "accept"), 409)["detail"]
+    after = (await rep.get(f"{DEALS}/{deal['id']}")).json()
+    assert (after["amount"], after["version"]) == ("1.00", lost.json()["version"])
+    assert (await rep.get(f"{QUOTES}/{quote['id']}")).json()["status"] == "sent"
+
+
 async def test_deleting_a_deal_deletes_its_quotes_with_events(
     rep: httpx.AsyncClient, kafka_events: KafkaEvents
 ) -> None:

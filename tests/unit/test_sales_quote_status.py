@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from crm_sales.domain.quote import Quote, QuoteStateError, QuoteStatus
+from crm_sales.domain.quote_totals import QuoteLine
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 S = QuoteStatus
 
 
-def _quote(status: QuoteStatus) -> Quote:
-    return Quote(uuid.uuid4(), uuid.uuid4(), "EUR", NOW, NOW, status=status)
+LINE = QuoteLine("Seat", Decimal(1), Decimal(10), Decimal(0), None)
+
+
+def _quote(status: QuoteStatus, lines: tuple[QuoteLine, ...] = (LINE,)) -> Quote:
+    return Quote(uuid.uuid4(), uuid.uuid4(), "EUR", NOW, NOW, lines=list(lines), status=status)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +56,10 @@ def test_only_drafts_are_editable() -> None:
     for status in (S.SENT, S.ACCEPTED, S.REJECTED):
         with pytest.raises(QuoteStateError):
             _quote(status).check_editable()
+
+
+def test_a_quote_without_lines_is_not_sent() -> None:
+    quote = _quote(S.DRAFT, lines=())
+    with pytest.raises(QuoteStateError, match="without lines"):
+        quote.move(S.SENT, NOW)
+    assert (quote.status, quote.version) == (S.DRAFT, 1)

@@ -14,7 +14,7 @@ from crm_sales.adapters.quote_store import QuoteStore
 from crm_sales.api.deal_loading import etag
 from crm_sales.api.deps import API_PREFIX, DealWriter, utc_now
 from crm_sales.api.quotes import QuoteId, lock_quote
-from crm_sales.domain.deal_status import DealChange
+from crm_sales.domain.deal_status import DealChange, DealStatus
 from crm_sales.domain.quote import Quote, QuoteStateError, QuoteStatus
 from crm_sales.events.quote_schemas import QuoteData
 from crm_sales.events.topics import QuoteAction
@@ -54,6 +54,9 @@ async def _price_deal(deals: DealStore, quotes: QuoteStore, quote: Quote) -> Non
     deal = await deals.get(quote.deal_id, lock=True)
     if deal is None:
         raise not_found("Deal")
+    if deal.status != DealStatus.OPEN:
+        # A closed deal's amount is in closed-won figures and attainment already.
+        raise QuoteStateError(f"the deal is {deal.status}: reopen it before accepting a quote")
     if await quotes.has_accepted(deal.id):
         raise QuoteStateError("the deal has an accepted quote already")
     changed = [
@@ -90,7 +93,7 @@ async def accept_quote(
     response: Response,
 ) -> QuoteData:
     """The customer accepted a sent quote: the deal's amount becomes its total (409 if
-    the quote is not sent, or the deal already has an accepted quote)."""
+    the quote is not sent, the deal is won or lost, or it has an accepted quote)."""
     quote, resource = await _move(
         quote_id, QuoteStatus.ACCEPTED, session, principal.subject, if_match
     )

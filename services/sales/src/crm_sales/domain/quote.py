@@ -67,6 +67,8 @@ class Quote:
         """Go to status `to` if the quote may (QuoteStateError otherwise)."""
         if to not in MOVES.get(self.status, frozenset()):
             raise QuoteStateError(f"a {self.status} quote cannot become {to}")
+        if to == QuoteStatus.SENT and not self.lines:
+            raise QuoteStateError("a quote without lines cannot be sent")
         self.status = to
         self.touch(now)
 
