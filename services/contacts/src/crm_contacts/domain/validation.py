@@ -6,36 +6,26 @@ import re
 from typing import Any
 
 import orjson
-from email_validator import EmailNotValidError, validate_email
 
 from crm_contacts.domain.errors import InvalidContactError
+from crm_shared import values
 
 MAX_CUSTOM_FIELDS = 100
 MAX_CUSTOM_FIELD_KEY = 64
 MAX_CUSTOM_FIELDS_BYTES = 16_384
 
-_PHONE = re.compile(r"^\+?[0-9(][0-9 ().\-/]{2,39}$")
 _DOMAIN = re.compile(r"^(?=.{3,253}$)([\w-]{1,63}\.)+[\w-]{2,63}$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
 def normalize_email(raw: str) -> str:
     """The address as email-validator normalizes it (domain lowercased); no DNS lookups."""
-    try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise InvalidContactError(f"not a valid email address: {exc}", field="email") from exc
+    return values.normalize_email(raw, error=InvalidContactError)
 
 
 def normalize_phone(raw: str) -> str:
-    """A phone number as typed, with runs of spaces collapsed; digits and punctuation only."""
-    phone = " ".join(raw.split())
-    if not _PHONE.match(phone):
-        raise InvalidContactError(
-            "a phone number holds digits, spaces and ( ) . - / with an optional leading +",
-            field="phone",
-        )
-    return phone
+    """A phone number as typed, runs of spaces collapsed; digits and punctuation only."""
+    return values.normalize_phone(raw, error=InvalidContactError)
 
 
 def normalize_domain(raw: str) -> str:

@@ -4,33 +4,22 @@ from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
-
 from crm_sales.domain.lead_errors import InvalidLeadError
+from crm_shared import values
 
 MAX_COMPANY_SIZE = 10_000_000  # employees; more than any employer on Earth
 
-_PHONE = re.compile(r"^\+?[0-9(][0-9 ().\-/]{2,39}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 def normalize_email(raw: str) -> str:
     """The address as email-validator normalizes it (domain lowercased); no DNS lookups."""
-    try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise InvalidLeadError(f"not a valid email address: {exc}", field="email") from exc
+    return values.normalize_email(raw, error=InvalidLeadError)
 
 
 def normalize_phone(raw: str) -> str:
     """A phone number as typed, runs of spaces collapsed; digits and punctuation only."""
-    phone = " ".join(raw.split())
-    if not _PHONE.match(phone):
-        raise InvalidLeadError(
-            "a phone number holds digits, spaces and ( ) . - / with an optional leading +",
-            field="phone",
-        )
-    return phone
+    return values.normalize_phone(raw, error=InvalidLeadError)
 
 
 def normalize_country(raw: str) -> str:
