@@ -214,6 +214,9 @@ async def test_merged_contacts_are_repointed_once(
     lead = await _lead(rep, contact_id=str(merged))
     made = await rep.post("/api/v1/deals", json={**DEAL, "contact_id": str(merged)})
     assert made.status_code == 201, made.text
+    call = {"kind": "call", "subject": "Intro call", "contact_id": str(merged)}
+    logged = await rep.post("/api/v1/activities", json=call)
+    assert logged.status_code == 201, logged.text
     event = _contact_event("merged", survivor, merged_ids=[str(merged), str(uuid.uuid4())])
 
     assert await handle_once(db, SALES_CONSUMER, event, react_to_contact)
@@ -225,6 +228,8 @@ async def test_merged_contacts_are_repointed_once(
     assert (after["contact_id"], after["version"]) == (str(survivor), lead["version"] + 1)
     deal = (await rep.get(f"/api/v1/deals/{made.json()['id']}")).json()
     assert (deal["contact_id"], deal["version"]) == (str(survivor), made.json()["version"] + 1)
+    activity = (await rep.get(f"/api/v1/activities/{logged.json()['id']}")).json()
+    assert (activity["contact_id"], activity["version"]) == (str(survivor), 2)
 
 
 async def test_erased_contacts_leave_no_personal_data_in_leads(

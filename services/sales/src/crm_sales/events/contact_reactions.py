@@ -2,11 +2,11 @@
 
 - `created` / `linked` carrying `data.lead_conversion`: the contacts service's answer to a
   conversion request; the deal is opened and the lead converted (once per conversion).
-- `merged` (subject = survivor, `data.merged_ids`): leads, deals and conversions that
-  named a merged contact name the survivor; each changed lead and deal gets a new
-  version and an `updated` event.
-- `erased` (subject = the contact): the personal data of its leads is blanked; deals
-  carry none of it and stay.
+- `merged` (subject = survivor, `data.merged_ids`): leads, deals, activities and
+  conversions that named a merged contact name the survivor; each changed lead, deal and
+  activity gets a new version and an `updated` event.
+- `erased` (subject = the contact): the personal data of its leads is blanked, and its
+  activities (and its leads') keep neither subject nor notes; deals carry none of it.
 
 Each runs in crm_shared.inbox's transaction after the event id was claimed, and every
 step is a no-op when already done, so redelivery changes nothing.
@@ -20,9 +20,11 @@ from typing import Any
 
 import structlog
 from faststream.kafka import KafkaBroker
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_sales.adapters.activity_store import ActivityStore
+from crm_sales.adapters.activity_tables import activities
 from crm_sales.adapters.conversion_saga import complete_conversion
 from crm_sales.adapters.conversion_tables import lead_conversions
 from crm_sales.adapters.deal_store import DealStore
@@ -39,6 +41,8 @@ from crm_shared.settings import ServiceSettings
 CONSUMER = "sales.contacts"
 CONTACT_TOPIC = "crm.contacts.contact"
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "title")
+# What an erased contact's activities say instead of their subject (notes are cleared).
+ERASED_SUBJECT = "(erased)"
 
 _log = structlog.get_logger("crm.sales.contacts")
 
@@ -82,7 +86,8 @@ async def repoint(
     actor: str,
     now: datetime,
 ) -> None:
-    """Make every lead, deal and conversion naming a merged contact name the survivor."""
+    """Make every lead, deal, activity and conversion naming a merged contact name the
+    survivor."""
     if not merged_ids:
         return
     lead_store = LeadStore(session, actor=actor)
@@ -99,6 +104,15 @@ async def repoint(
         deal.contact_id = survivor_id
         deal.touch(now)
         await deal_store.save(deal, DealChange(["contact_id"], None))
+    activity_store = ActivityStore(session, actor=actor)
+    logged = activities.c.contact_id.in_(merged_ids)
+    for activity_id in await _ids(session, activities.c.id, logged):
+        activity = await activity_store.get(activity_id, lock=True)
+        if activity is None or activity.contact_id not in merged_ids:
+            continue
+        activity.contact_id = survivor_id
+        activity.touch(now)
+        await activity_store.save(activity, ["contact_id"])
     await session.execute(
         update(lead_conversions)
         .where(lead_conversions.c.contact_id.in_(merged_ids))
@@ -107,7 +121,8 @@ async def repoint(
 
 
 async def scrub(session: AsyncSession, contact_id: uuid.UUID, *, actor: str, now: datetime) -> None:
-    """Blank the personal data of the erased contact's leads (already blank: no change).
+    """Blank the personal data of the erased contact's leads, and the subject and notes of
+    the activities logged against the contact or those leads (already blank: no change).
 
     Deals keep only the contact id, money and stages: nothing personal to drop."""
     store = LeadStore(session, actor=actor)
@@ -120,6 +135,19 @@ async def scrub(session: AsyncSession, contact_id: uuid.UUID, *, actor: str, now
             setattr(lead, name, None)
         lead.touch(now)
         await store.save(lead, LeadAction.UPDATED, changed=changed)
+    activity_store = ActivityStore(session, actor=actor)
+    about = or_(activities.c.contact_id == contact_id, activities.c.lead_id.in_(lead_ids))
+    for activity_id in await _ids(session, activities.c.id, about):
+        activity = await activity_store.get(activity_id, lock=True)
+        if activity is None:
+            continue
+        blanks = {"subject": ERASED_SUBJECT, "notes": None}
+        changed = [name for name, blank in blanks.items() if getattr(activity, name) != blank]
+        if not changed:
+            continue
+        activity.subject, activity.notes = ERASED_SUBJECT, None
+        activity.touch(now)
+        await activity_store.save(activity, changed)
 
 
 async def _ids(session: AsyncSession, column: Any, condition: Any) -> list[uuid.UUID]:
