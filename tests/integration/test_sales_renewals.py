@@ -124,6 +124,8 @@ async def test_renewal_due_opens_one_deal_per_term(
     assert created["type"] == "crm.sales.deal.created"
     assert created["actor"] == "contracts-scheduler"
     assert (created["data"]["name"], created["data"]["amount"]) == (deal["name"], "12000.50")
+    renewal_of = {"contract_id": contract["id"], "term": "2027-01-01"}
+    assert created["data"]["renewal_of"] == renewal_of
     await reader.none_within(lambda e: e["subject"] == deal["id"], seconds=1.0)
     assert len(reader.events(lambda e: e["data"].get("contact_id") == contract["contact_id"])) == 1
 

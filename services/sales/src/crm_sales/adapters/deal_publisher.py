@@ -50,10 +50,12 @@ async def publish_deal(
     actor: str | None,
     changed: list[str] | None = None,
     move: StageMove | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> DealData:
-    """Publish `action` with the deal as it now is (and the stage move, if any)."""
+    """Publish `action` with the deal as it now is (and the stage move, if any; `extra`
+    adds fields to the event's data only, such as why the deal was opened)."""
     resource = DealData.of(deal)
-    data = resource.model_dump(mode="json")
+    data = resource.model_dump(mode="json") | (extra or {})
     if move is not None:
         data["from_stage_id"] = str(move.from_stage_id) if move.from_stage_id else None
         data["to_stage_id"] = str(move.to_stage_id)

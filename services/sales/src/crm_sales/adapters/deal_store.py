@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,14 +40,19 @@ class DealStore:
         row = (await self.session.execute(stmt)).mappings().first()
         return deal_from_row(row) if row else None
 
-    async def add(self, deal: Deal, move: StageMove, *, now: datetime) -> DealData:
-        """Insert a new deal, its first history entry and its `created` event.
+    async def add(
+        self, deal: Deal, move: StageMove, *, now: datetime, extra: dict[str, Any] | None = None
+    ) -> DealData:
+        """Insert a new deal, its first history entry and its `created` event (with
+        `extra` in its data).
 
         A deal created in a won or lost stage has then been won or lost: that is a second
         change (version 2) with its own event, so consumers of `won` and `lost` see it."""
         await self.session.execute(insert(deals).values(deal_to_row(deal)))
         await record_move(self.session, deal, move, actor=self.actor)
-        resource = await publish_deal(self.session, deal, DealAction.CREATED, actor=self.actor)
+        resource = await publish_deal(
+            self.session, deal, DealAction.CREATED, actor=self.actor, extra=extra
+        )
         if move.closes:
             deal.touch(now)
             await self.session.execute(

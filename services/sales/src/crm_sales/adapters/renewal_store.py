@@ -72,7 +72,8 @@ async def open_renewal_deal(
             term=renewal.term_key,
         )
         return None
-    await deals.add(deal, move, now=now)
+    origin = {"contract_id": str(renewal.contract_id), "term": renewal.term_key}
+    await deals.add(deal, move, now=now, extra={"renewal_of": origin})
     _log.info(
         "renewal deal opened",
         contract_id=str(renewal.contract_id),
