@@ -2,8 +2,8 @@
 rules give it to a sales rep, the rep qualifies it, and the contacts service makes the
 contact a sales qualified lead; a marketing engagement on Kafka scores the lead.
 
-Conversion (which will set a lead's contact_id) is not built yet: the lead is created
-carrying the contact's id. Every event is read back by independent Kafka consumers with
+The lead is created carrying the contact's id (conversion, which sets it too, is
+test_lead_conversion_flow.py). Every event is read back by independent Kafka consumers with
 the official CloudEvents SDK.
 """
 
