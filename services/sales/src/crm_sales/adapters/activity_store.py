@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.adapters.activity_publisher import publish_activity
 from crm_sales.adapters.activity_tables import activities
+from crm_sales.adapters.lead_tables import leads
 from crm_sales.domain.activity import Activity, ActivityKind
 from crm_sales.events.activity_schemas import ActivityData
 from crm_sales.events.topics import ActivityAction
@@ -48,6 +49,7 @@ class ActivityStore:
     async def add(self, activity: Activity) -> ActivityData:
         """Insert a new activity and its `created` event."""
         await self.session.execute(insert(activities).values(activity_to_row(activity)))
+        await self._note_lead_worked(activity, activity.created_at)
         return await publish_activity(
             self.session, activity, ActivityAction.CREATED, actor=self.actor
         )
@@ -61,9 +63,21 @@ class ActivityStore:
         )
         done = "completed_at" in changed and activity.completed_at is not None
         action = ActivityAction.COMPLETED if done else ActivityAction.UPDATED
+        if done:
+            await self._note_lead_worked(activity, activity.updated_at)
         return await publish_activity(
             self.session, activity, action, actor=self.actor, changed=changed
         )
+
+    async def _note_lead_worked(self, activity: Activity, now: datetime) -> None:
+        # Logging or completing an activity on a lead is working it: not idle (automation).
+        # touched_at is not part of the lead's resource, so the lead keeps its version.
+        if activity.lead_id is not None:
+            await self.session.execute(
+                update(leads)
+                .where(leads.c.id == activity.lead_id, leads.c.touched_at < now)
+                .values(touched_at=now)
+            )
 
     async def delete(self, activity: Activity, *, now: datetime) -> None:
         """Delete the activity; the event carries its last state at the next version."""

@@ -14,7 +14,12 @@ from crm_sales.adapters.lead_keyset import after_cursor, cut_page
 from crm_sales.adapters.lead_store import LeadStore
 from crm_sales.adapters.lead_tables import assignment_rules
 from crm_sales.adapters.sales_rep_store import active_reps
-from crm_sales.domain.assignment import AssignmentMethod, AssignmentRule, next_in_turn
+from crm_sales.domain.assignment import (
+    AssignmentMethod,
+    AssignmentRule,
+    SalesRep,
+    next_in_turn,
+)
 from crm_sales.domain.lead import Lead
 from crm_sales.events.lead_schemas import LeadData
 from crm_sales.events.topics import LeadAction
@@ -44,9 +49,12 @@ def rule_from_row(row: RowMapping) -> AssignmentRule:
     return AssignmentRule(**values)
 
 
-async def choose_owner(session: AsyncSession, country: str | None) -> Assignment | None:
+async def choose_owner(
+    session: AsyncSession, country: str | None, *, exclude: uuid.UUID | None = None
+) -> Assignment | None:
     """The owner the first applicable rule gives a new lead from `country`, taking the
-    rule's turn (None when no rule has anyone to give it to).
+    rule's turn (None when no rule has anyone to give it to); never `exclude` (a lead's
+    current owner, when it is taken away from them).
 
     The turn is read and moved under the rule row's lock (`SELECT ... FOR UPDATE`), so
     concurrent leads take consecutive turns and no rep is skipped or served twice. The
@@ -56,7 +64,7 @@ async def choose_owner(session: AsyncSession, country: str | None) -> Assignment
     stmt = select(assignment_rules).where(assignment_rules.c.active).order_by(*_KEYS)
     for row in (await session.execute(stmt)).mappings().all():
         seen = rule_from_row(row)
-        if not seen.applies_to(country) or not seen.candidates(reps, country):
+        if not seen.applies_to(country) or not _others(seen, reps, country, exclude):
             continue
         locked = await get_rule(session, row["id"], lock=True)
         if locked is None:  # deleted meanwhile
@@ -64,7 +72,7 @@ async def choose_owner(session: AsyncSession, country: str | None) -> Assignment
         rule = rule_from_row(locked)
         if not rule.applies_to(country):
             continue
-        user_id = next_in_turn(rule.candidates(reps, country), rule.last_user_id)
+        user_id = next_in_turn(_others(rule, reps, country, exclude), rule.last_user_id)
         if user_id is None:
             continue
         await session.execute(
@@ -74,6 +82,12 @@ async def choose_owner(session: AsyncSession, country: str | None) -> Assignment
         )
         return Assignment(user_id, rule.id, rule.name, rule.method)
     return None
+
+
+def _others(
+    rule: AssignmentRule, reps: list[SalesRep], country: str | None, exclude: uuid.UUID | None
+) -> list[uuid.UUID]:
+    return [user_id for user_id in rule.candidates(reps, country) if user_id != exclude]
 
 
 async def list_rules(

@@ -31,6 +31,7 @@ LEAD_COLUMNS = (
     "updated_at",
     "version",
     "scored_version",
+    "touched_at",
 )
 COLUMNS = [leads.c[name] for name in LEAD_COLUMNS]
 

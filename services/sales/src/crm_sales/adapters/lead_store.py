@@ -54,7 +54,9 @@ class LeadStore:
         changed: list[str],
         extra: dict[str, Any] | None = None,
     ) -> LeadData:
-        """Write a changed lead and the event of `action`."""
+        """Write a changed lead and the event of `action`; any change but a score
+        counts as work on the lead (touched_at)."""
+        lead.note_worked(changed)
         row = lead_to_row(lead)
         del row["id"], row["created_at"]
         await self.session.execute(update(leads).where(leads.c.id == lead.id).values(row))

@@ -58,6 +58,8 @@ leads = Table(
     # The scoring rules version the score was computed with (lead_scoring.rules_version).
     Column("scored_version", BigInteger, nullable=False, server_default=text("0")),
     Column("search_text", Text, Computed(LEAD_SEARCH, persisted=True), nullable=False),
+    # When a person last worked the lead (migration 0006): idle-lead automation reads it.
+    Column("touched_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Index("ix_leads_created_at_id", "created_at", "id"),
     Index("ix_leads_updated_at_id", "updated_at", "id"),
     Index("ix_leads_score_id", "score", "id"),
@@ -67,6 +69,11 @@ leads = Table(
     Index("ix_leads_email", "email"),
     Index("ix_leads_contact_id", "contact_id"),
     Index("ix_leads_scored_version", "scored_version"),
+    Index(
+        "ix_leads_touched_at_open",
+        "touched_at",
+        postgresql_where=text("status IN ('new', 'working')"),
+    ),
     Index(
         "ix_leads_search_text_trgm",
         "search_text",

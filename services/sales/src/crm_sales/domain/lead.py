@@ -53,11 +53,13 @@ class Lead:
     contact_id: uuid.UUID | None = None
     version: int = 1
     scored_version: int = 0
+    # When a person last worked the lead (any change but its score); None until saved.
+    touched_at: datetime | None = None
 
     @classmethod
     def register(cls, edits: dict[str, Any], *, now: datetime) -> Lead:
         """A new lead from validated fields; it starts `new` unless told `working`."""
-        lead = cls(id=uuid.uuid4(), created_at=now, updated_at=now)
+        lead = cls(id=uuid.uuid4(), created_at=now, updated_at=now, touched_at=now)
         for name in PLAIN_FIELDS:
             setattr(lead, name, edits.get(name))
         status = LeadStatus(edits.get("status") or LeadStatus.NEW)
@@ -122,6 +124,12 @@ class Lead:
         """Record that a change happened now: one more version."""
         self.version += 1
         self.updated_at = now
+
+    def note_worked(self, changed: list[str]) -> None:
+        """A versioned change of `changed` fields: anything but the computed score means
+        someone worked the lead, so it is not idle (automation's "untouched N days")."""
+        if any(name not in SCORE_FIELDS for name in changed):
+            self.touched_at = self.updated_at
 
 
 def _check_identifiable(edits: dict[str, Any]) -> None:
