@@ -585,3 +585,5 @@ async def test_asyncapi_describes_deal_pipeline_and_target_events(service: Sales
     schemas = document["components"]["schemas"]
     assert {"DealData", "DealStageChangedData", "PipelineData", "TargetData"} <= set(schemas)
     assert "from_stage_id" in schemas["DealStageChangedData"]["properties"]
+    assert "renewal_of" in schemas["DealCreatedData"]["properties"]
+    assert "automation" in schemas["LeadAssignedData"]["properties"]

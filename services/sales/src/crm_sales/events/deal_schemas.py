@@ -75,5 +75,19 @@ class DealStageChangedData(DealUpdatedData):
     to_stage_id: uuid.UUID
 
 
+class RenewalOf(BaseModel):
+    """The contract term a renewal deal was opened for."""
+
+    contract_id: uuid.UUID
+    term: str
+
+
+class DealCreatedData(DealData):
+    """`crm.sales.deal.created`: the deal; a renewal deal (opened for a contract's
+    `renewal_due`) adds `renewal_of`."""
+
+    renewal_of: RenewalOf | None = None
+
+
 # What `data` may be on the topic, for the AsyncAPI document (the most specific first).
-DealEventData = DealStageChangedData | DealUpdatedData | DealData
+DealEventData = DealStageChangedData | DealUpdatedData | DealCreatedData | DealData

@@ -54,11 +54,14 @@ class LeadUpdatedData(LeadData):
 
 
 class LeadAssignedData(LeadData):
-    """`crm.sales.lead.assigned`: the lead, its changed fields, and the assignment rule
-    that chose the owner (`assignment` is absent when a person chose)."""
+    """`crm.sales.lead.assigned`: the lead, its changed fields, and how the owner was
+    chosen: `assignment` (`{"rule_id", "rule", "method"}`, or `{"method": "manual"}`
+    from POST /leads/{id}/assign), and `automation` (`{"rule_id", "rule"}`) when an
+    untouched-lead automation rule took the lead from its owner."""
 
     changed: list[str]
     assignment: dict[str, Any] | None = None
+    automation: dict[str, Any] | None = None
 
 
 class LeadScoredData(LeadData):
