@@ -13,9 +13,11 @@ from crm_sales.api.deps import API_PREFIX, Reader, ReadSession, utc_now
 from crm_sales.domain.activity import ActivityKind
 from crm_sales.events.activity_schemas import ActivityData
 from crm_shared.pagination import CursorQuery, LimitQuery, Page
-from crm_shared.problems import ProblemError
+from crm_shared.problems import PROBLEM_RESPONSES, ProblemError
 
-router = APIRouter(prefix=f"{API_PREFIX}/activities", tags=["activities"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/activities", tags=["activities"], responses=PROBLEM_RESPONSES
+)
 
 
 @router.get("", operation_id="list_activities")

@@ -29,9 +29,16 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+# PostgreSQL text cannot hold a NUL character: refuse it as invalid input naming the field
+# (and say so in the OpenAPI document) rather than as a database error.
+NO_NUL = r"^[^\x00]*$"
+
+
 def text(max_length: int) -> Any:
-    """A trimmed, non-empty string of at most `max_length` characters."""
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    """A trimmed, non-empty string of at most `max_length` characters, without NUL."""
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL
+    )
 
 
 Amount = Annotated[

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
+from crm_sales.api.deal_schemas import NO_NUL, text
 from crm_sales.domain.lead_values import (
     MAX_COMPANY_SIZE,
     normalize_country,
@@ -20,13 +21,9 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _text(max_length: int) -> Any:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
-Name = Annotated[Annotated[str, _text(100)] | None, BeforeValidator(_blank_is_none)]
-CompanyName = Annotated[Annotated[str, _text(200)] | None, BeforeValidator(_blank_is_none)]
-JobTitle = Annotated[Annotated[str, _text(200)] | None, BeforeValidator(_blank_is_none)]
+Name = Annotated[Annotated[str, text(100)] | None, BeforeValidator(_blank_is_none)]
+CompanyName = Annotated[Annotated[str, text(200)] | None, BeforeValidator(_blank_is_none)]
+JobTitle = Annotated[Annotated[str, text(200)] | None, BeforeValidator(_blank_is_none)]
 Email = Annotated[
     Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)] | None,
     BeforeValidator(_blank_is_none),
@@ -38,7 +35,7 @@ Phone = Annotated[
 CountryCode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalize_country)]
 Country = Annotated[CountryCode | None, BeforeValidator(_blank_is_none)]
 Source = Annotated[
-    Annotated[str, _text(100), AfterValidator(normalize_source)] | None,
+    Annotated[str, text(100), AfterValidator(normalize_source)] | None,
     BeforeValidator(_blank_is_none),
 ]
 CompanySize = Annotated[
@@ -49,5 +46,7 @@ Countries = Annotated[
     Field(max_length=300, description="ISO 3166-1 alpha-2 codes"),
     AfterValidator(lambda codes: sorted(set(codes))),
 ]
-RuleName = Annotated[str, _text(200)]
-SearchQuery = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+RuleName = Annotated[str, text(200)]
+SearchQuery = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
