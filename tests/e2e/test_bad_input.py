@@ -62,6 +62,9 @@ async def test_bad_input_is_a_problem(
     body = response.json()
     assert body["status"] == response.status_code
     assert "Traceback" not in response.text
+    if response.status_code == 422:  # validation: the errors name where (DESIGN §3)
+        assert body["errors"], body
+        assert all(error["loc"] and error["msg"] for error in body["errors"])
 
 
 async def test_login_with_a_nul_byte_is_a_4xx(stack: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import asyncpg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from pydantic import BaseModel, EmailStr
 from crm_shared.auth import CurrentPrincipal, issue_token, require_roles, verify_token
 from crm_shared.middleware import BodyLimitMiddleware
 from crm_shared.pagination import decode_cursor, encode_cursor
-from crm_shared.problems import ProblemError, install_problem_handlers
+from crm_shared.problems import ProblemError, install_problem_handlers, unexpected_problem
 from crm_shared.versioning import check_version, parse_if_match
 
 SECRET = "unit-test-secret-that-is-long-enough"
@@ -158,3 +159,15 @@ def test_if_match_malformed_and_stale() -> None:
     assert stale.value.status == 412
     check_version(3, 3)
     check_version(None, 3)
+
+
+def test_a_value_the_database_cannot_store_is_a_422_naming_the_body() -> None:
+    try:
+        try:
+            raise asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence 0x00")
+        except asyncpg.DataError as cause:
+            raise RuntimeError("flush failed") from cause
+    except RuntimeError as exc:
+        problem = unexpected_problem(exc)
+    assert problem.status == 422
+    assert problem.errors == [{"loc": ["body"], "msg": problem.detail}]

@@ -131,9 +131,9 @@ def _bad_data(exc: BaseException) -> bool:
 def unexpected_problem(exc: BaseException) -> ProblemError:
     """The problem to answer for an exception nothing else handled (logged here)."""
     if _bad_data(exc):
-        return ProblemError(
-            422, detail="The request holds a value that cannot be stored (such as a NUL character)"
-        )
+        message = "The request holds a value that cannot be stored (such as a NUL character)"
+        # Which field is unknown here (the database names none): the body as a whole.
+        return ProblemError(422, detail=message, errors=[{"loc": ["body"], "msg": message}])
     # Log the stack trace for operators; never send it to the client.
     _log.error("unhandled error", exc_info=exc)
     return ProblemError(500, detail="An unexpected error occurred")

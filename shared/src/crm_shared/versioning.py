@@ -10,6 +10,8 @@ from fastapi import Depends, Header
 from crm_shared.problems import ProblemError
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+# What the OpenAPI document says (documentation only: a bad value is a 400 problem).
+_DOCUMENTED = r'^\s*(\*|(W/)?"?\d{1,18}"?)\s*$'
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -23,7 +25,14 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 async def if_match(
-    value: Annotated[str | None, Header(alias="If-Match", description="Expected version")] = None,
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='Expected version (the ETag: `3` or `"3"`); `*` matches any',
+            json_schema_extra={"pattern": _DOCUMENTED},
+        ),
+    ] = None,
 ) -> int | None:
     """Dependency form of parse_if_match."""
     return parse_if_match(value)
