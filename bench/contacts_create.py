@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import tempfile
@@ -96,6 +97,9 @@ class EventClock:
                 # The producer stamps each record when the relay sends it.
                 self.relay_delays.append(message.timestamp / 1000 - committed.timestamp())
 
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -168,6 +172,9 @@ async def main(total: int, concurrency: int, steady_seconds: float, workers: int
         )
         await asyncio.sleep(2)
         reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
+        await clock.stop()  # before the broker goes: no reconnect noise, no unclosed consumer
 
     print(
         f"\nContacts create benchmark ({total} requests per closed-loop scenario,"
