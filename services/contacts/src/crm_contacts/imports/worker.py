@@ -10,7 +10,6 @@ twice or skipped.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from crm_contacts.domain.imports import BatchCounts
 from crm_contacts.imports.batch import import_batch
 from crm_contacts.imports.read_ahead import ReadAhead
 from crm_shared.db import Database
+from crm_shared.periodic import BackgroundLoop
 
 _log = structlog.get_logger("crm.contacts.imports")
 
@@ -38,39 +38,24 @@ class ImportWorker:
     def __init__(self, db: Database, *, batch_rows: int, poll_seconds: float) -> None:
         self._db = db
         self._batch_rows = batch_rows
-        self._poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._ahead = ReadAhead(db, batch_rows=batch_rows)
+        # Busy: the next batch at once; idle or failed: after the poll or a wake().
+        self._loop = BackgroundLoop(
+            "contacts.import-worker", self.run_once, poll_seconds=poll_seconds
+        )
 
     def start(self) -> None:
         """Run in the background until stop()."""
-        self._task = asyncio.create_task(self._run(), name="contact-import-worker")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop; an open batch is rolled back and done again by the next worker."""
         self._ahead.drop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
     def wake(self) -> None:
         """Look for work now rather than at the next poll."""
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                busy = await self.run_once()
-            except Exception as exc:
-                _log.warning("import worker interrupted; retrying", error=repr(exc))
-                busy = False
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+        self._loop.wake()
 
     async def run_once(self) -> bool:
         """Import one batch of the oldest unfinished import; False if there was none, or

@@ -9,8 +9,6 @@ for batches skipped because a writer held the lead, and after a restart.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 
 import structlog
@@ -18,6 +16,7 @@ from fastapi import FastAPI
 
 from crm_sales.adapters.rescoring import count_stale, rescore_all
 from crm_shared.db import Database
+from crm_shared.periodic import BackgroundLoop, loop_hooks
 
 INLINE_LIMIT = int(os.environ.get("SALES_RESCORE_INLINE_LIMIT", "2000"))
 POLL_SECONDS = float(os.environ.get("SALES_RESCORE_POLL_SECONDS", "5"))
@@ -25,55 +24,21 @@ POLL_SECONDS = float(os.environ.get("SALES_RESCORE_POLL_SECONDS", "5"))
 _log = structlog.get_logger("crm.sales.rescoring")
 
 
-class RescoringWorker:
-    """Rescores stale leads in the background until stopped."""
+def rescoring_worker(db: Database, *, poll_seconds: float = POLL_SECONDS) -> BackgroundLoop:
+    """The loop rescoring stale leads (not started); `wake()` it after a scoring change."""
 
-    def __init__(self, db: Database, *, poll_seconds: float = POLL_SECONDS) -> None:
-        self.db = db
-        self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+    async def rescore() -> bool:
+        if rescored := await rescore_all(db):
+            _log.info("leads rescored", count=rescored)
+        return False
 
-    def start(self) -> None:
-        """Run in the background until stop()."""
-        self._task = asyncio.create_task(self._run(), name="lead-rescoring")
-
-    def wake(self) -> None:
-        """Look for stale leads now rather than at the next poll."""
-        self._wake.set()
-
-    async def stop(self) -> None:
-        """Stop after the batch in progress (its transaction commits or rolls back)."""
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                if rescored := await rescore_all(self.db):
-                    _log.info("leads rescored", count=rescored)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                _log.warning("rescoring interrupted; will retry", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+    return BackgroundLoop("sales.lead-rescoring", rescore, poll_seconds=poll_seconds)
 
 
-async def start_rescoring(app: FastAPI) -> None:
-    """Startup hook: the replica's rescoring worker."""
-    app.state.rescoring = RescoringWorker(app.state.db)
-    app.state.rescoring.start()
-
-
-async def stop_rescoring(app: FastAPI) -> None:
-    """Shutdown hook: stop the worker while the database is still open."""
-    worker: RescoringWorker | None = getattr(app.state, "rescoring", None)
-    if worker is not None:
-        await worker.stop()
+# The replica's rescoring worker, as app.state.rescoring.
+start_rescoring, stop_rescoring = loop_hooks(
+    "rescoring", lambda app: rescoring_worker(app.state.db)
+)
 
 
 async def settle_scores(app: FastAPI) -> bool:
@@ -89,7 +54,7 @@ async def settle_scores(app: FastAPI) -> bool:
         except Exception as exc:
             # The change itself is committed: the worker finishes what this could not.
             _log.warning("inline rescoring failed; left to the worker", error=repr(exc))
-    worker: RescoringWorker | None = getattr(app.state, "rescoring", None)
+    worker: BackgroundLoop | None = getattr(app.state, "rescoring", None)
     if worker is not None:
         worker.wake()
     return False
