@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db import Database, new_metadata
 from crm_shared.events import Envelope
+from crm_shared.settings import ServiceSettings
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
@@ -79,6 +80,28 @@ def is_outage(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def subscribe_group(
+    broker: KafkaBroker,
+    db: Database,
+    settings: ServiceSettings,
+    *,
+    consumer: str,
+    handlers: Mapping[str, Handler],
+) -> None:
+    """subscribe_all with the service's consumer settings (retries before the DLQ,
+    rebalance and session timeouts, group prefix): how every service subscribes."""
+    subscribe_all(
+        broker,
+        db,
+        consumer=consumer,
+        handlers=handlers,
+        max_attempts=settings.consumer_max_attempts,
+        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        group_prefix=settings.kafka_group_prefix,
+    )
 
 
 def subscribe_all(

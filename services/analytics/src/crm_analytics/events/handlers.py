@@ -16,7 +16,7 @@ from crm_analytics.domain.customer import project
 from crm_analytics.events.contact_events import CONTACT_TOPIC, contact_change
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import subscribe_all
+from crm_shared.inbox import subscribe_group
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "analytics.customers"
@@ -38,13 +38,6 @@ async def project_contact_event(session: AsyncSession, event: Envelope) -> None:
 
 def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSettings) -> None:
     """Subscribe the read-model handlers to the topics they follow."""
-    subscribe_all(
-        broker,
-        db,
-        consumer=CONSUMER,
-        handlers={CONTACT_TOPIC: project_contact_event},
-        max_attempts=settings.consumer_max_attempts,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        group_prefix=settings.kafka_group_prefix,
+    subscribe_group(
+        broker, db, settings, consumer=CONSUMER, handlers={CONTACT_TOPIC: project_contact_event}
     )

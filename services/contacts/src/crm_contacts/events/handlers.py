@@ -21,7 +21,7 @@ from crm_contacts.events.conversion import and_convert_leads
 from crm_contacts.events.topics import ContactAction
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import subscribe_all
+from crm_shared.inbox import subscribe_group
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "contacts.lifecycle"
@@ -83,14 +83,11 @@ def _contact_id(event: Envelope) -> uuid.UUID | None:
 def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSettings) -> None:
     """Subscribe the lifecycle handler to every topic whose events move the stage."""
     topics = (SALES_LEAD_TOPIC, SALES_DEAL_TOPIC, MARKETING_ENGAGEMENT_TOPIC)
-    subscribe_all(
+    subscribe_group(
         broker,
         db,
+        settings,
         consumer=CONSUMER,
         handlers={topic: advance_lifecycle for topic in topics}
         | {SALES_LEAD_TOPIC: and_convert_leads(advance_lifecycle)},
-        max_attempts=settings.consumer_max_attempts,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        group_prefix=settings.kafka_group_prefix,
     )

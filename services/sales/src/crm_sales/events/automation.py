@@ -21,7 +21,7 @@ from crm_sales.domain.automation import entered_stage
 from crm_sales.events.topics import DEAL_TOPIC
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import subscribe_all
+from crm_shared.inbox import subscribe_group
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "sales.automation"
@@ -63,13 +63,4 @@ async def react_to_deal(session: AsyncSession, event: Envelope) -> None:
 
 def register_automation(broker: KafkaBroker, db: Database, settings: ServiceSettings) -> None:
     """Subscribe the automation consumer to deal events, as a consumer group of its own."""
-    subscribe_all(
-        broker,
-        db,
-        consumer=CONSUMER,
-        handlers={DEAL_TOPIC: react_to_deal},
-        max_attempts=settings.consumer_max_attempts,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        group_prefix=settings.kafka_group_prefix,
-    )
+    subscribe_group(broker, db, settings, consumer=CONSUMER, handlers={DEAL_TOPIC: react_to_deal})

@@ -35,7 +35,7 @@ from crm_sales.domain.deal_status import DealChange
 from crm_sales.events.topics import LeadAction
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import subscribe_all
+from crm_shared.inbox import subscribe_group
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "sales.contacts"
@@ -166,13 +166,6 @@ def register_contact_reactions(
     broker: KafkaBroker, db: Database, settings: ServiceSettings
 ) -> None:
     """Subscribe the reactions to contact events, as a consumer group of their own."""
-    subscribe_all(
-        broker,
-        db,
-        consumer=CONSUMER,
-        handlers={CONTACT_TOPIC: react_to_contact},
-        max_attempts=settings.consumer_max_attempts,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        group_prefix=settings.kafka_group_prefix,
+    subscribe_group(
+        broker, db, settings, consumer=CONSUMER, handlers={CONTACT_TOPIC: react_to_contact}
     )

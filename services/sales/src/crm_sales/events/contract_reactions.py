@@ -32,7 +32,7 @@ from crm_sales.adapters.renewal_store import open_renewal_deal
 from crm_sales.domain.renewal import RenewalDue
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import subscribe_all
+from crm_shared.inbox import subscribe_group
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "sales.contracts"
@@ -58,13 +58,6 @@ def register_contract_reactions(
     broker: KafkaBroker, db: Database, settings: ServiceSettings
 ) -> None:
     """Subscribe the reactions to contract events, as a consumer group of their own."""
-    subscribe_all(
-        broker,
-        db,
-        consumer=CONSUMER,
-        handlers={CONTRACT_TOPIC: react_to_contract},
-        max_attempts=settings.consumer_max_attempts,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        group_prefix=settings.kafka_group_prefix,
+    subscribe_group(
+        broker, db, settings, consumer=CONSUMER, handlers={CONTRACT_TOPIC: react_to_contract}
     )

@@ -25,7 +25,7 @@ from crm_sales.events.contract_reactions import register_contract_reactions
 from crm_sales.events.topics import LeadAction
 from crm_shared.db import Database
 from crm_shared.events import Envelope
-from crm_shared.inbox import Handler, subscribe_all
+from crm_shared.inbox import Handler, subscribe_group
 from crm_shared.settings import ServiceSettings
 
 CONSUMER = "sales.leads"
@@ -71,16 +71,7 @@ HANDLERS: dict[str, Handler] = {MARKETING_ENGAGEMENT_TOPIC: score_engagement}
 
 def register_consumers(broker: KafkaBroker, db: Database, settings: ServiceSettings) -> None:
     """Subscribe the service's handlers, one consumer group for all their topics."""
-    subscribe_all(
-        broker,
-        db,
-        consumer=CONSUMER,
-        handlers=HANDLERS,
-        max_attempts=settings.consumer_max_attempts,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        group_prefix=settings.kafka_group_prefix,
-    )
+    subscribe_group(broker, db, settings, consumer=CONSUMER, handlers=HANDLERS)
     # Contact events have a group of their own: a backlog of them never delays scoring.
     register_contact_reactions(broker, db, settings)
     register_contract_reactions(broker, db, settings)
