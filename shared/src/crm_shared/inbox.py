@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -30,22 +32,42 @@ DEAD_LETTERS = Counter("crm_consumer_dead_letters_total", "Events sent to a DLQ"
 HANDLED = Counter("crm_consumer_events_total", "Events handled", ["topic", "outcome"])
 CONSUMER_LAG = Gauge(
     "crm_consumer_lag",
-    "Events on a partition not yet handled, as of the last event handled there",
+    "Events on a partition not handled yet (its end offset minus the consumer group's "
+    "committed offset), measured when /metrics is scraped",
     ["consumer", "topic", "partition"],
 )
+# The subscribers of this process's consumer groups, by consumer name (weakly: an app
+# that is gone takes its subscribers with it).
+_GROUPS: list[tuple[str, weakref.ref[Any]]] = []
+LAG_TIMEOUT_SECONDS = 2.0
 
 
-def _record_lag(consumer: str, msg: KafkaMessage) -> None:
-    raw = msg.raw_message
-    if isinstance(raw, tuple):
+async def refresh_consumer_lag() -> None:
+    """Set crm_consumer_lag for every partition this process's groups hold, from the
+    broker's end offsets and the groups' committed offsets: a consumer stuck on an event
+    shows its lag growing, which a figure taken after each handled event would not."""
+    _GROUPS[:] = [(name, ref) for name, ref in _GROUPS if ref() is not None]
+    for name, ref in _GROUPS:
+        client = getattr(ref(), "consumer", None)
+        if not isinstance(client, AIOKafkaConsumer):
+            continue  # not started, stopped, or FastStream's in-memory test broker
+        try:
+            await asyncio.wait_for(_measure_lag(name, client), LAG_TIMEOUT_SECONDS)
+        except Exception as exc:  # a scrape must answer even when the broker does not
+            _log.debug("consumer lag not measured", consumer=name, error=repr(exc))
+
+
+async def _measure_lag(name: str, client: AIOKafkaConsumer) -> None:
+    partitions = sorted(client.assignment(), key=lambda tp: (tp.topic, tp.partition))
+    if not partitions:
         return
-    consumer_client = msg.consumer
-    if not isinstance(consumer_client, AIOKafkaConsumer):
-        return  # FastStream's in-memory test broker
-    highwater = consumer_client.highwater(TopicPartition(raw.topic, raw.partition))
-    if highwater is not None:
-        lag = max(0, highwater - raw.offset - 1)
-        CONSUMER_LAG.labels(consumer, raw.topic, str(raw.partition)).set(lag)
+    ends = await client.end_offsets(partitions)
+    starts = await client.beginning_offsets(partitions)
+    for tp in partitions:
+        committed = await client.committed(tp)
+        done = starts[tp] if committed is None else committed
+        lag = max(0, ends[tp] - done)
+        CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(lag)
 
 
 async def handle_once(db: Database, consumer: str, envelope: Envelope, handler: Handler) -> bool:
@@ -138,7 +160,7 @@ def subscribe_all(
         DEAD_LETTERS.labels(topic).inc()
         _log.error("event sent to DLQ", topic=topic, consumer=consumer, reason=reason)
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         group_id=f"{group_prefix}{consumer}",
         auto_offset_reset="earliest",
@@ -147,6 +169,9 @@ def subscribe_all(
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=max(100, session_timeout_ms // 4),
     )
+    _GROUPS.append((consumer, weakref.ref(subscriber)))
+
+    @subscriber
     async def consume(msg: KafkaMessage) -> None:
         raw = msg.raw_message
         topic = raw.topic if not isinstance(raw, tuple) else topics[0]
@@ -173,8 +198,6 @@ def subscribe_all(
                 await asyncio.sleep(retry_delay * attempt)
                 continue
             HANDLED.labels(topic, "handled" if ran else "duplicate").inc()
-            _record_lag(consumer, msg)
             return
         HANDLED.labels(topic, "dead_lettered").inc()
         await dead_letter(msg, topic, error)
-        _record_lag(consumer, msg)

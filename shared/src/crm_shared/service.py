@@ -18,6 +18,7 @@ from sqlalchemy import MetaData, func, select
 from crm_shared.db import Database
 from crm_shared.events import CloudEvent
 from crm_shared.idempotency import IdempotencyMiddleware, purge_expired
+from crm_shared.inbox import refresh_consumer_lag
 from crm_shared.logs import configure_logging
 from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from crm_shared.outbox import OUTBOX, OUTBOX_BACKLOG, OutboxRelay
@@ -99,13 +100,16 @@ def _lifespan(
     return lifespan
 
 
-def _outbox_backlog_refresher(db: Database) -> Callable[[], Awaitable[None]]:
+def _metrics_refresher(db: Database) -> Callable[[], Awaitable[None]]:
+    """What /metrics measures when scraped: the outbox backlog and the consumer lag."""
+
     async def refresh() -> None:
         with contextlib.suppress(Exception):
             async with db.engine.connect() as conn:
                 OUTBOX_BACKLOG.set(
                     (await conn.execute(select(func.count()).select_from(OUTBOX))).scalar_one()
                 )
+        await refresh_consumer_lag()
 
     return refresh
 
@@ -174,7 +178,7 @@ def create_service_app(
     app.state.broker = broker
     app.state.metadata = metadata
     app.state.broker_connected = asyncio.Event()
-    app.state.refresh_metrics = _outbox_backlog_refresher(db)
+    app.state.refresh_metrics = _metrics_refresher(db)
     install_problem_handlers(app)
 
     from crm_shared.health import router as health_router
