@@ -86,6 +86,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayFront:
         # store their responses (a new API key would sit in the idempotency table).
         idempotency=False,
         startup_hooks=[ensure_first_admin],
+        outbox_relay=False,  # the gateway publishes no events
         description="Users, roles, API keys and routing for the CRM services.",
     )
     openapi_routes.replace_docs_route(app)

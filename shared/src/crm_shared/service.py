@@ -65,20 +65,25 @@ async def _housekeeping(app: FastAPI) -> None:
 
 
 def _lifespan(
-    startup_hooks: Sequence[Hook], shutdown_hooks: Sequence[Hook]
+    startup_hooks: Sequence[Hook], shutdown_hooks: Sequence[Hook], *, outbox_relay: bool
 ) -> Callable[[FastAPI], Any]:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings: ServiceSettings = app.state.settings
-        relay = OutboxRelay(
-            settings.database_url,
-            settings.kafka_bootstrap_servers,
-            lock_name=f"crm-outbox-relay:{settings.service_name}",
+        relay = (
+            OutboxRelay(
+                settings.database_url,
+                settings.kafka_bootstrap_servers,
+                lock_name=f"crm-outbox-relay:{settings.service_name}",
+            )
+            if outbox_relay
+            else None
         )
         await app.state.db.open_pool()
         connecting = asyncio.create_task(_connect_broker(app))
         housekeeping = asyncio.create_task(_housekeeping(app))
-        relay.start()
+        if relay is not None:
+            relay.start()
         for hook in startup_hooks:
             await hook(app)
         # Everything loaded so far lives as long as the process: keep the collector off it.
@@ -92,7 +97,8 @@ def _lifespan(
                     await hook(app)
             connecting.cancel()
             housekeeping.cancel()
-            await relay.stop()
+            if relay is not None:
+                await relay.stop()
             with contextlib.suppress(Exception):
                 await app.state.broker.stop()
             await app.state.db.dispose()
@@ -127,6 +133,7 @@ def create_service_app(
     startup_hooks: Sequence[Hook] = (),
     shutdown_hooks: Sequence[Hook] = (),
     streamed_uploads: Sequence[str] = (),
+    outbox_relay: bool = True,
     version: str = "0.1.0",
     description: str = "",
 ) -> FastAPI:
@@ -134,11 +141,12 @@ def create_service_app(
 
     `publishes` maps each topic the service writes (through the outbox) to its event
     schema, for the AsyncAPI document. `consumers` registers the service's subscribers
-    (use crm_shared.inbox.subscribe). `metadata` is accepted so every app names its
+    (crm_shared.inbox.subscribe_group). `metadata` is accepted so every app names its
     tables in one place; migrations are run by `python -m <service> migrate`.
     `shutdown_hooks` run first on shutdown, while the database is still open (stop the
     background work the startup hooks began). `streamed_uploads` are paths whose routes
     stream their bodies: they may be up to `settings.max_import_bytes` (CRM_MAX_IMPORT_BYTES).
+    `outbox_relay=False` is for an app that publishes no events (the gateway).
     """
     settings.jwt_key()  # fail at start-up, not on the first request, when it is missing
     configure_logging(settings.service_name, settings.log_level)
@@ -168,7 +176,7 @@ def create_service_app(
         title=title,
         version=version,
         description=description,
-        lifespan=_lifespan(startup_hooks, shutdown_hooks),
+        lifespan=_lifespan(startup_hooks, shutdown_hooks, outbox_relay=outbox_relay),
         # FastAPI's native OpenTelemetry: one server span per request that continues the
         # caller's traceparent; our own middleware does metrics and logs.
         telemetry=TELEMETRY,
