@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -128,6 +129,8 @@ def add_infra_tables(metadata: MetaData) -> None:
         Column("event_id", Text, nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         PrimaryKeyConstraint("consumer", "event_id"),
+        # Retention: crm_shared.inbox.purge_processed deletes the oldest rows by this.
+        Index("ix_processed_events_processed_at", "processed_at"),
     )
     Table(
         "idempotency_keys",

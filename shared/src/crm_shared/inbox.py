@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,6 +69,27 @@ async def _measure_lag(name: str, client: AIOKafkaConsumer) -> None:
         done = starts[tp] if committed is None else committed
         lag = max(0, ends[tp] - done)
         CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(lag)
+
+
+PURGE_BATCH = 10_000
+_PURGE = text(
+    "DELETE FROM processed_events WHERE ctid = ANY(ARRAY("
+    "SELECT ctid FROM processed_events WHERE processed_at < :cutoff LIMIT :batch))"
+)
+
+
+async def purge_processed(db: Database, *, older_than: timedelta) -> int:
+    """Forget the event ids handled more than `older_than` ago, in batches of
+    PURGE_BATCH (short transactions, no long lock); how many were deleted."""
+    cutoff = datetime.now(UTC) - older_than
+    total = 0
+    while True:
+        async with db.engine.begin() as conn:
+            result = await conn.execute(_PURGE, {"cutoff": cutoff, "batch": PURGE_BATCH})
+        deleted = int(result.rowcount or 0)
+        total += deleted
+        if deleted < PURGE_BATCH:
+            return total
 
 
 async def handle_once(db: Database, consumer: str, envelope: Envelope, handler: Handler) -> bool:

@@ -29,6 +29,14 @@ FOR EACH STATEMENT EXECUTE FUNCTION crm_outbox_notify()
 """
 
 
+def index_processed_events() -> None:
+    """The processed_at index inbox retention deletes by (databases made before it)."""
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_processed_events_processed_at "
+        "ON processed_events (processed_at)"
+    )
+
+
 def create_infra_tables() -> None:
     """Create outbox, processed_events and idempotency_keys (call from a migration)."""
     metadata = MetaData()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -18,7 +19,7 @@ from sqlalchemy import MetaData, func, select
 from crm_shared.db import Database
 from crm_shared.events import CloudEvent
 from crm_shared.idempotency import IdempotencyMiddleware, purge_expired
-from crm_shared.inbox import refresh_consumer_lag
+from crm_shared.inbox import purge_processed, refresh_consumer_lag
 from crm_shared.logs import configure_logging
 from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from crm_shared.outbox import OUTBOX, OUTBOX_BACKLOG, OutboxRelay
@@ -57,10 +58,15 @@ async def _connect_broker(app: FastAPI) -> None:
 
 
 async def _housekeeping(app: FastAPI) -> None:
-    # Stored Idempotency-Key responses expire; every replica may run this, it is idempotent.
+    # Stored Idempotency-Key responses expire, and consumers forget the event ids they
+    # handled after CRM_INBOX_RETENTION_DAYS; every replica may run this, it is idempotent.
+    settings: ServiceSettings = app.state.settings
     while True:
         with contextlib.suppress(Exception):
             await purge_expired(app.state.db)
+        with contextlib.suppress(Exception):
+            kept = timedelta(days=settings.inbox_retention_days)
+            await purge_processed(app.state.db, older_than=kept)
         await asyncio.sleep(600)
 
 

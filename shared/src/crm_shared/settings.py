@@ -51,6 +51,12 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(
         5, validation_alias=AliasChoices("CRM_CONSUMER_MAX_ATTEMPTS")
     )
+    # How long consumers remember the event ids they handled (redelivery dedup). Longer
+    # than Kafka keeps events by default (7 days); older replays rely on each handler's
+    # own idempotency (state checks, run keys, sequences).
+    inbox_retention_days: int = Field(
+        30, ge=1, validation_alias=AliasChoices("CRM_INBOX_RETENTION_DAYS")
+    )
 
     def jwt_key(self) -> str:
         """The HS256 key as plain text (kept secret in every repr)."""
