@@ -69,3 +69,36 @@ async def test_consumer_continues_the_producers_trace(
         trace_id, lambda s: s.service == "contacts" and s.kind == CONSUMER, timeout=60
     )
     assert "crm.sales.deal" in consumed.name
+
+
+async def test_a_lead_conversion_is_one_trace_across_both_services(
+    stack: Any, gateway: httpx.AsyncClient, otlp: OtlpReceiver
+) -> None:
+    """The saga's hops (request, event to contacts, contacts' answer, the deal opened)
+    all continue the trace of the request that started it."""
+    made = await gateway.post(
+        "/api/v1/leads",
+        json={"first_name": "Trace", "email": f"trace.{uuid.uuid4().hex[:8]}@example.com"},
+    )
+    assert made.status_code == 201, made.text
+    trace_id = uuid.uuid4().hex
+    converted = await gateway.post(
+        f"/api/v1/leads/{made.json()['id']}/convert",
+        json={"deal": {"name": "Traced", "amount": "10.00", "currency": "EUR"}},
+        headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"},
+    )
+    assert converted.status_code == 202, converted.text
+
+    def hop(service: str, kind: int, topic: str) -> Any:
+        return otlp.wait_for(
+            trace_id,
+            lambda s: s.service == service and s.kind == kind and topic in s.name,
+            timeout=60,
+        )
+
+    await otlp.wait_for(trace_id, lambda s: s.service == "gateway")
+    await hop("sales", PRODUCER, "crm.sales.lead")  # conversion_requested, via the outbox
+    await hop("contacts", CONSUMER, "crm.sales.lead")
+    await hop("contacts", PRODUCER, "crm.contacts.contact")  # the contact, the answer
+    await hop("sales", CONSUMER, "crm.contacts.contact")
+    await hop("sales", PRODUCER, "crm.sales.deal")  # the deal opened for it
