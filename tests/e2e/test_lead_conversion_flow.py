@@ -7,33 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
+from support.sales_gateway import stage_when
 
-from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
-from tests.e2e.test_sales_deals_flow import _stage_when, _user_client
 
 LEADS = "/api/v1/leads"
-
-
-@pytest.fixture
-async def seller(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "sales") as client:
-        yield client
-
-
-@pytest.fixture
-async def readers(stack: Stack) -> AsyncIterator[dict[str, TopicReader]]:
-    readers = {t: TopicReader(stack.kafka_bootstrap, f"crm.sales.{t}") for t in ("lead", "deal")}
-    for reader in readers.values():
-        await reader.start()
-    yield readers
-    for reader in readers.values():
-        await reader.stop()
 
 
 async def _converted(client: httpx.AsyncClient, lead_id: str, timeout: float = 60) -> Any:
@@ -50,7 +31,10 @@ async def _converted(client: httpx.AsyncClient, lead_id: str, timeout: float = 6
 
 
 async def test_a_converted_lead_becomes_an_opportunity_then_a_customer(
-    seller: httpx.AsyncClient, readers: dict[str, TopicReader], contact_events: TopicReader
+    seller: httpx.AsyncClient,
+    lead_events: TopicReader,
+    deal_events: TopicReader,
+    contact_events: TopicReader,
 ) -> None:
     email = f"katherine.{uuid.uuid4().hex[:8]}@nasa.example.com"
     company = f"NASA {uuid.uuid4().hex[:6]}"
@@ -87,18 +71,18 @@ async def test_a_converted_lead_becomes_an_opportunity_then_a_customer(
         conversion["company_id"],
         "75000.00",
     )
-    contact = await _stage_when(seller, cid, "opportunity")
+    contact = await stage_when(seller, cid, "opportunity")
     assert (contact["email"], contact["title"]) == (email, "Mathematician")
     found = (await seller.get(f"/api/v1/companies/{conversion['company_id']}")).json()
     assert found["name"] == company
 
-    (requested,) = await readers["lead"].wait_for(of(lead_id, "conversion_requested"))
+    (requested,) = await lead_events.wait_for(of(lead_id, "conversion_requested"))
     assert data(requested)["conversion"]["id"] == conversion["id"]
     (answer,) = await contact_events.wait_for(of(cid, "created"))
     assert data(answer)["lead_conversion"]["conversion_id"] == conversion["id"]
-    (opened,) = await readers["deal"].wait_for(of(deal["id"], "created"))
+    (opened,) = await deal_events.wait_for(of(deal["id"], "created"))
     assert data(opened)["contact_id"] == cid
-    (finished,) = await readers["lead"].wait_for(of(lead_id, "converted"))
+    (finished,) = await lead_events.wait_for(of(lead_id, "converted"))
     assert data(finished)["conversion"]["deal_id"] == deal["id"]
 
     won = await seller.patch(
@@ -107,5 +91,5 @@ async def test_a_converted_lead_becomes_an_opportunity_then_a_customer(
         headers={"If-Match": str(deal["version"]), "Content-Type": "application/merge-patch+json"},
     )
     assert won.status_code == 200, won.text
-    await readers["deal"].wait_for(of(deal["id"], "won"))
-    assert (await _stage_when(seller, cid, "customer"))["lifecycle_stage"] == "customer"
+    await deal_events.wait_for(of(deal["id"], "won"))
+    assert (await stage_when(seller, cid, "customer"))["lifecycle_stage"] == "customer"

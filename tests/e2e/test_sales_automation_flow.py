@@ -6,29 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
-from tests.e2e.test_sales_deals_flow import _user_client
-
-
-@pytest.fixture
-async def seller(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "sales") as client:
-        yield client
-
-
-@pytest.fixture
-async def activity_events(stack: Stack) -> AsyncIterator[TopicReader]:
-    reader = TopicReader(stack.kafka_bootstrap, "crm.sales.activity")
-    await reader.start()
-    yield reader
-    await reader.stop()
 
 
 async def _tasks_of(client: httpx.AsyncClient, deal_id: str, timeout: float = 60) -> list[Any]:

@@ -4,74 +4,23 @@ by an independent Kafka consumer. A marketing user reads the deal but cannot cha
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from support.stack import login
+from support.sales_gateway import stage_when, user_client
 
 from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
 
-PASSWORD = "correct-horse-battery"
 PROBLEM = "application/problem+json"
-
-
-async def _user_client(stack: Stack, gateway: httpx.AsyncClient, role: str) -> httpx.AsyncClient:
-    """A gateway client logged in as a new user holding `role` (made by the admin)."""
-    email = f"{role}-{uuid.uuid4().hex[:10]}@crm.example.com"
-    made = await gateway.post(
-        "/api/v1/users",
-        json={"email": email, "full_name": f"A {role} user", "password": PASSWORD, "roles": [role]},
-    )
-    assert made.status_code == 201, made.text
-    token = await login(stack.gateway_url, email, PASSWORD)
-    return httpx.AsyncClient(
-        base_url=stack.gateway_url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-        trust_env=False,
-    )
-
-
-@pytest.fixture
-async def seller(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "sales") as client:
-        yield client
 
 
 @pytest.fixture
 async def marketer(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "marketing") as client:
+    async with await user_client(stack, gateway, "marketing") as client:
         yield client
-
-
-@pytest.fixture
-async def deal_events(stack: Stack) -> AsyncIterator[TopicReader]:
-    reader = TopicReader(stack.kafka_bootstrap, "crm.sales.deal")
-    await reader.start()
-    yield reader
-    await reader.stop()
-
-
-async def _stage_when(
-    client: httpx.AsyncClient, contact_id: str, stage: str, timeout: float = 30
-) -> dict[str, Any]:
-    """The contact once its lifecycle stage is `stage` (the contacts service gets there by
-    consuming the deal's event); fails with the last answer otherwise."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: Any = None
-    while loop.time() < deadline:
-        response = await client.get(f"/api/v1/contacts/{contact_id}")
-        last = response.json()
-        if last.get("lifecycle_stage") == stage:
-            return dict(last)
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"the contact never became {stage}; last seen {last}")
 
 
 async def test_a_won_deal_makes_its_contact_an_opportunity_then_a_customer(
@@ -111,7 +60,7 @@ async def test_a_won_deal_makes_its_contact_an_opportunity_then_a_customer(
     assert created.get_source() == "crm/sales"
     assert data(created)["contact_id"] == cid
     assert data(created)["amount"] == "48000.00"
-    assert (await _stage_when(seller, cid, "opportunity"))["version"] == 2
+    assert (await stage_when(seller, cid, "opportunity"))["version"] == 2
     (promoted,) = await contact_events.wait_for(
         lambda e: of(cid, "updated")(e) and data(e).get("lifecycle_stage") == "opportunity"
     )
@@ -141,7 +90,7 @@ async def test_a_won_deal_makes_its_contact_an_opportunity_then_a_customer(
     assert data(won_event)["contact_id"] == cid
     assert data(won_event)["from_stage_id"] == deal["stage_id"]
     assert won_event.get_extension("sequence") == 2
-    assert (await _stage_when(seller, cid, "customer"))["lifecycle_stage"] == "customer"
+    assert (await stage_when(seller, cid, "customer"))["lifecycle_stage"] == "customer"
     history = (await seller.get(f"/api/v1/deals/{deal['id']}/history")).json()["items"]
     assert [h["status"] for h in history] == ["open", "won"]
     for headers in deal_events.headers:

@@ -10,28 +10,18 @@ the official CloudEvents SDK.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from aiokafka import AIOKafkaProducer
+from support.sales import cloud_event, publish
+from support.sales_gateway import gateway_client
 
 from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
 
 PASSWORD = "correct-horse-battery-staple"
 LEADS = "/api/v1/leads"
-
-
-@pytest.fixture
-async def lead_events(stack: Stack) -> AsyncIterator[TopicReader]:
-    reader = TopicReader(stack.kafka_bootstrap, "crm.sales.lead")
-    await reader.start()
-    yield reader
-    await reader.stop()
 
 
 async def _user(gateway: httpx.AsyncClient, stack: Stack, role: str) -> tuple[str, str]:
@@ -45,15 +35,6 @@ async def _user(gateway: httpx.AsyncClient, stack: Stack, role: str) -> tuple[st
     login = await gateway.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
     assert login.status_code == 200, login.text
     return created.json()["id"], login.json()["access_token"]
-
-
-def _as(stack: Stack, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=stack.gateway_url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-        trust_env=False,
-    )
 
 
 async def _eventually(read: Any, check: Any, timeout: float = 30.0) -> Any:
@@ -93,7 +74,10 @@ async def test_a_captured_lead_is_assigned_qualified_and_scored(
         assert contact.status_code == 201, contact.text
         contact_id = contact.json()["id"]
 
-        async with _as(stack, marketing_token) as marketing, _as(stack, rep_token) as rep:
+        async with (
+            gateway_client(stack, marketing_token) as marketing,
+            gateway_client(stack, rep_token) as rep,
+        ):
             capture = {
                 "first_name": "Björk",
                 "email": email,
@@ -155,26 +139,18 @@ async def test_a_captured_lead_is_assigned_qualified_and_scored(
         assert stage == "sales_qualified_lead"
 
         # Marketing does not exist yet: its engagement event goes straight to Kafka.
-        clicked = {
-            "specversion": "1.0",
-            "id": str(uuid.uuid4()),
-            "source": "crm/marketing",
-            "type": "crm.marketing.engagement.clicked",
-            "subject": str(uuid.uuid4()),
-            "time": "2026-01-01T00:00:00Z",
-            "data": {"email": email, "contact_id": contact_id},
-        }
-        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
-        await producer.start()
-        try:
-            await producer.send_and_wait(
-                "crm.marketing.engagement",
-                json.dumps(clicked).encode(),
-                key=contact_id.encode(),
-                headers=[("content-type", b"application/cloudevents+json")],
-            )
-        finally:
-            await producer.stop()
+        clicked = cloud_event(
+            "crm.marketing.engagement.clicked",
+            {"email": email, "contact_id": contact_id},
+            source="crm/marketing",
+        )
+        await publish(
+            stack.kafka_bootstrap,
+            "crm.marketing.engagement",
+            clicked,
+            key=contact_id,
+            content_type=True,
+        )
         (scored,) = await lead_events.wait_for(of(lead["id"], "scored"))
         assert data(scored)["cause"]["engagement"]["event_id"] == clicked["id"]
 

@@ -13,18 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from support.sales import create
+from support.sales_gateway import stage_when
 
 from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
-from tests.e2e.test_sales_deals_flow import _stage_when, _user_client
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "title")
-
-
-@pytest.fixture
-async def seller(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "sales") as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +30,6 @@ async def sales_events(stack: Stack) -> AsyncIterator[dict[str, TopicReader]]:
     await asyncio.gather(*(reader.start() for reader in readers.values()))
     yield readers
     await asyncio.gather(*(reader.stop() for reader in readers.values()))
-
-
-async def _created(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post(path, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
 
 
 async def _when(
@@ -67,33 +56,31 @@ async def test_a_merge_repoints_the_duplicates_deal_and_lead(
     gateway: httpx.AsyncClient, seller: httpx.AsyncClient, sales_events: dict[str, TopicReader]
 ) -> None:
     marker = uuid.uuid4().hex[:10]
-    survivor = await _created(
+    survivor = await create(
         gateway, "/api/v1/contacts", {"first_name": "Ada", "last_name": f"Lovelace{marker}"}
     )
-    duplicate = await _created(
+    duplicate = await create(
         gateway,
         "/api/v1/contacts",
         {"first_name": "Ada", "email": f"ada.{marker}@example.com", "lifecycle_stage": "lead"},
     )
     me = (await seller.get("/api/v1/users/me")).json()["id"]
-    deal = await _created(
+    deal = await create(
         seller,
         "/api/v1/deals",
         {"name": "Analytical engine", "amount": "1843.00", "currency": "GBP"}
         | {"contact_id": duplicate["id"]},
     )
-    lead = await _created(
+    lead = await create(
         seller,
         "/api/v1/leads",
         {"first_name": "Ada", "company_name": f"Engines {marker}", "owner_id": me}
         | {"contact_id": duplicate["id"]},
     )
-    other = await _created(
-        seller, "/api/v1/leads", {"last_name": f"Babbage{marker}", "owner_id": me}
-    )
+    other = await create(seller, "/api/v1/leads", {"last_name": f"Babbage{marker}", "owner_id": me})
     # The contacts service makes the duplicate an opportunity for its deal: let that land
     # first, so the merge is the last word on the duplicate.
-    await _stage_when(gateway, duplicate["id"], "opportunity")
+    await stage_when(gateway, duplicate["id"], "opportunity")
 
     merged = await gateway.post(
         "/api/v1/contacts/merge",
@@ -142,9 +129,9 @@ async def test_an_erased_contact_leaves_its_leads_without_personal_data(
         "phone": "+1 310 555 0142",
         "title": "Inventor",
     }
-    contact = await _created(gateway, "/api/v1/contacts", person)
+    contact = await create(gateway, "/api/v1/contacts", person)
     me = (await seller.get("/api/v1/users/me")).json()["id"]
-    lead = await _created(
+    lead = await create(
         seller,
         "/api/v1/leads",
         person
@@ -153,13 +140,13 @@ async def test_an_erased_contact_leaves_its_leads_without_personal_data(
     )
     personal = {name: lead[name] for name in PERSONAL_FIELDS}
     assert all(personal.values()), personal
-    deal = await _created(
+    deal = await create(
         seller,
         "/api/v1/deals",
         {"name": "Torpedo guidance", "amount": "500.00", "currency": "USD"}
         | {"contact_id": contact["id"]},
     )
-    await _stage_when(gateway, contact["id"], "opportunity")
+    await stage_when(gateway, contact["id"], "opportunity")
 
     erased = await gateway.post(f"/api/v1/contacts/{contact['id']}/erase")
     assert erased.status_code == 200, erased.text

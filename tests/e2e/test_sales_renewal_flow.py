@@ -6,62 +6,33 @@ sees its `crm.sales.deal.created`; the contact becomes an opportunity."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from aiokafka import AIOKafkaProducer
+from support.sales import cloud_event, publish
+from support.sales_gateway import stage_when
 
 from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
-from tests.e2e.test_sales_deals_flow import _stage_when, _user_client
 
 CONTRACT_TOPIC = "crm.contracts.contract"
 
 
-@pytest.fixture
-async def seller(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "sales") as client:
-        yield client
-
-
-@pytest.fixture
-async def deal_events(stack: Stack) -> AsyncIterator[TopicReader]:
-    reader = TopicReader(stack.kafka_bootstrap, "crm.sales.deal")
-    await reader.start()
-    yield reader
-    await reader.stop()
-
-
 def _renewal_due(contract: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "crm/contracts",
-        "type": f"{CONTRACT_TOPIC}.renewal_due",
-        "subject": contract["id"],
-        "time": "2026-11-30T08:00:00Z",
-        "datacontenttype": "application/json",
-        "data": contract,
-    }
+    return cloud_event(
+        f"{CONTRACT_TOPIC}.renewal_due",
+        contract,
+        source="crm/contracts",
+        subject=contract["id"],
+        time="2026-11-30T08:00:00Z",
+        datacontenttype="application/json",
+    )
 
 
 async def _publish(bootstrap: str, event: dict[str, Any]) -> None:
     """Publish a structured-mode CloudEvent keyed by its subject."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            CONTRACT_TOPIC,
-            json.dumps(event).encode(),
-            key=event["subject"].encode(),
-            headers=[("content-type", b"application/cloudevents+json")],
-        )
-    finally:
-        await producer.stop()
+    await publish(bootstrap, CONTRACT_TOPIC, event, content_type=True)
 
 
 async def _deals_when(client: httpx.AsyncClient, contact_id: str) -> list[dict[str, Any]]:
@@ -108,7 +79,7 @@ async def test_a_renewal_due_opens_a_renewal_deal(
     (created,) = await deal_events.wait_for(of(deal["id"], "created"))
     assert created.get_source() == "crm/sales"
     assert (data(created)["contact_id"], data(created)["amount"]) == (cid, "36000.00")
-    assert (await _stage_when(seller, cid, "opportunity"))["lifecycle_stage"] == "opportunity"
+    assert (await stage_when(seller, cid, "opportunity"))["lifecycle_stage"] == "opportunity"
 
     # The same term announced again (a new event id) opens nothing more.
     await _publish(stack.kafka_bootstrap, {**event, "id": str(uuid.uuid4())})

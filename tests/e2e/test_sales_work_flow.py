@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from support.sales import assert_problem
+from support.sales_gateway import user_client
 
 from crm_cli.stack import Stack
 from tests.e2e.events import TopicReader, data, of
-from tests.e2e.test_sales_deals_flow import _user_client
 
-PROBLEM = "application/problem+json"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 # The default pipeline's open stages (fixed ids, services/sales migration 0002).
 PROSPECTING = "5a1e5000-0000-4000-8000-000000000010"  # 10%
@@ -29,14 +29,8 @@ NEGOTIATION = "5a1e5000-0000-4000-8000-000000000075"  # 75%
 
 
 @pytest.fixture
-async def seller(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "sales") as client:
-        yield client
-
-
-@pytest.fixture
 async def manager(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _user_client(stack, gateway, "manager") as client:
+    async with await user_client(stack, gateway, "manager") as client:
         yield client
 
 
@@ -51,15 +45,6 @@ async def sales_events(stack: Stack) -> AsyncIterator[dict[str, TopicReader]]:
     await asyncio.gather(*(reader.start() for reader in readers.values()))
     yield readers
     await asyncio.gather(*(reader.stop() for reader in readers.values()))
-
-
-def _refused(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The problem+json body of a refusal with `status`."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = dict(response.json())
-    assert body["status"] == status
-    return body
 
 
 async def _me(client: httpx.AsyncClient) -> str:
@@ -212,19 +197,19 @@ async def test_an_accepted_quote_prices_the_deal_exactly(
     assert (quote["discount_percent"], quote["tax_rate"]) == ("10", "8.25")
 
     early = await seller.post(f"/api/v1/quotes/{quote['id']}/accept")
-    _refused(early, 409)
+    assert_problem(early, 409)
     sent = await seller.post(f"/api/v1/quotes/{quote['id']}/send")
     assert sent.status_code == 200, sent.text
     assert sent.json()["status"] == "sent"
     frozen = await seller.patch(f"/api/v1/quotes/{quote['id']}", json={"tax_rate": "0"})
-    _refused(frozen, 409)
+    assert_problem(frozen, 409)
     accepted = await seller.post(
         f"/api/v1/quotes/{quote['id']}/accept", headers={"If-Match": str(sent.json()["version"])}
     )
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["status"], accepted.json()["total"]) == ("accepted", "51.72")
     again = await seller.post(f"/api/v1/quotes/{quote['id']}/accept")
-    _refused(again, 409)
+    assert_problem(again, 409)
 
     priced = (await seller.get(f"/api/v1/deals/{deal['id']}")).json()
     assert (priced["amount"], priced["currency"], priced["version"]) == ("51.72", "USD", 2)
@@ -246,14 +231,14 @@ async def test_an_accepted_quote_prices_the_deal_exactly(
     assert other.json()["total"] == "0.70"
     assert (await seller.post(f"/api/v1/quotes/{other.json()['id']}/send")).status_code == 200
     second = await seller.post(f"/api/v1/quotes/{other.json()['id']}/accept")
-    _refused(second, 409)
+    assert_problem(second, 409)
     assert (await seller.get(f"/api/v1/deals/{deal['id']}")).json()["amount"] == "51.72"
 
 
 async def test_the_forecast_and_target_add_up_a_reps_quarter(
     stack: Stack, gateway: httpx.AsyncClient, manager: httpx.AsyncClient
 ) -> None:
-    async with await _user_client(stack, gateway, "sales") as rep:
+    async with await user_client(stack, gateway, "sales") as rep:
         owner = await _me(rep)  # a new user: nobody else's deals are counted
         in_quarter = {"close_date": "2031-05-15", "currency": "EUR"}
         await _deal(rep, amount="1000.00", stage_id=PROSPECTING, **in_quarter)
@@ -267,7 +252,7 @@ async def test_the_forecast_and_target_add_up_a_reps_quarter(
         )
         # A rep cannot set targets; a manager does.
         body = {"owner_id": owner, "period": "2031-q2", "amount": "4800.00", "currency": "EUR"}
-        _refused(await rep.post("/api/v1/targets", json=body), 403)
+        assert_problem(await rep.post("/api/v1/targets", json=body), 403)
     made = await manager.post("/api/v1/targets", json=body)
     assert made.status_code == 201, made.text
     target = made.json()
@@ -276,7 +261,7 @@ async def test_the_forecast_and_target_add_up_a_reps_quarter(
         "1200.00",
         "0.2500",
     )
-    _refused(await manager.post("/api/v1/targets", json=body), 409)
+    assert_problem(await manager.post("/api/v1/targets", json=body), 409)
 
     answer = await manager.get("/api/v1/forecast", params={"period": "2031-Q2", "owner_id": owner})
     assert answer.status_code == 200, answer.text
@@ -302,7 +287,7 @@ async def test_the_forecast_and_target_add_up_a_reps_quarter(
     month = await manager.get("/api/v1/forecast", params={"period": "2031-05", "owner_id": owner})
     assert month.json()["owners"][0]["by_currency"][0]["target"] is None
     bad = await manager.get("/api/v1/forecast", params={"period": "2031-13", "owner_id": owner})
-    assert "period" in str(_refused(bad, 422))
+    assert "period" in str(assert_problem(bad, 422))
 
 
 async def test_roles_decide_who_works_deals_and_the_service_needs_a_token(
@@ -319,28 +304,28 @@ async def test_roles_decide_who_works_deals_and_the_service_needs_a_token(
     assert edited.status_code == 200, edited.text
     assert (edited.json()["amount"], edited.json()["version"]) == ("26500.00", 2)
 
-    async with await _user_client(stack, gateway, "marketing") as marketer:
+    async with await user_client(stack, gateway, "marketing") as marketer:
         seen = await marketer.get(f"/api/v1/deals/{deal['id']}")
         assert (seen.status_code, seen.json()["amount"]) == (200, "26500.00")
         assert (await marketer.get("/api/v1/deals")).status_code == 200
-        _refused(
+        assert_problem(
             await marketer.patch(f"/api/v1/deals/{deal['id']}", json={"name": "Mine now"}), 403
         )
-        _refused(
+        assert_problem(
             await marketer.post(
                 "/api/v1/deals", json={"name": "X", "amount": "1.00", "currency": "USD"}
             ),
             403,
         )
-        _refused(await marketer.delete(f"/api/v1/deals/{deal['id']}"), 403)
-    async with await _user_client(stack, gateway, "analyst") as analyst:
+        assert_problem(await marketer.delete(f"/api/v1/deals/{deal['id']}"), 403)
+    async with await user_client(stack, gateway, "analyst") as analyst:
         assert (await analyst.get(f"/api/v1/deals/{deal['id']}")).status_code == 200
         pipeline = {
             "name": f"Analyst {uuid.uuid4().hex[:8]}",
             "stages": [{"name": "A"}, {"name": "W", "kind": "won"}, {"name": "L", "kind": "lost"}],
         }
-        _refused(await analyst.post("/api/v1/pipelines", json=pipeline), 403)
-    _refused(await seller.post("/api/v1/pipelines", json=pipeline), 403)
+        assert_problem(await analyst.post("/api/v1/pipelines", json=pipeline), 403)
+    assert_problem(await seller.post("/api/v1/pipelines", json=pipeline), 403)
     unchanged = (await seller.get(f"/api/v1/deals/{deal['id']}")).json()
     assert (unchanged["name"], unchanged["version"]) == ("Fleet renewal", 2)
 
@@ -352,8 +337,8 @@ async def test_roles_decide_who_works_deals_and_the_service_needs_a_token(
             await sales.post("/api/v1/deals", json={"name": "X", "amount": "1", "currency": "USD"}),
             await sales.get("/api/v1/forecast", params={"period": "2031-Q2"}),
         ):
-            _refused(response, 401)
+            assert_problem(response, 401)
         forged = await sales.get(
             f"/api/v1/deals/{deal['id']}", headers={"Authorization": "Bearer not.a.token"}
         )
-        _refused(forged, 401)
+        assert_problem(forged, 401)

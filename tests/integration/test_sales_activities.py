@@ -5,9 +5,7 @@ scheduler announcing each overdue activity exactly once with two replicas on one
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,28 +14,24 @@ import asyncpg
 import httpx
 import pytest
 from support.kafka import KafkaEvents
-from test_sales_leads import PROBLEM_JSON, SalesApp, running_sales_app
+from support.sales import (
+    ACTIVITIES,
+    ACTIVITY_TOPIC,
+    SalesApp,
+    assert_problem,
+    create,
+    sales_app_fixture,
+    user_fixture,
+)
 
 from crm_cli.stack import Infra
 from crm_sales.app import create_app
 
-ACTIVITIES = "/api/v1/activities"
-TOPIC = "crm.sales.activity"
 REP_ID = str(uuid.uuid4())
 
-
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    # A long poll: only the two-replica test below wants the scheduler to run often.
-    os.environ["SALES_OVERDUE_POLL_SECONDS"] = "3600"
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject=REP_ID) as client:
-        yield client
+# A long poll: only the two-replica test below wants the scheduler to run often.
+service = sales_app_fixture(env={"SALES_OVERDUE_POLL_SECONDS": "3600"})
+rep = user_fixture("sales", subject=REP_ID)
 
 
 def _soon(hours: float) -> str:
@@ -46,21 +40,13 @@ def _soon(hours: float) -> str:
 
 async def _log(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"kind": "call", "subject": "Intro call", "contact_id": str(uuid.uuid4()), **fields}
-    response = await client.post(ACTIVITIES, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, ACTIVITIES, body)
 
 
 async def _patch(client: httpx.AsyncClient, item: dict[str, Any], body: Any) -> httpx.Response:
     return await client.patch(
         f"{ACTIVITIES}/{item['id']}", json=body, headers={"If-Match": str(item["version"])}
     )
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    return dict(response.json())
 
 
 async def test_log_read_complete_reopen_delete(rep: httpx.AsyncClient) -> None:
@@ -100,17 +86,20 @@ async def test_targets_must_be_exactly_one_and_exist(rep: httpx.AsyncClient) -> 
             "deal_id": str(uuid.uuid4()),
         },
     )
-    assert _problem(two, 422)["errors"][0]["loc"] in (["body", "deal_id"], ["body", "contact_id"])
+    assert assert_problem(two, 422)["errors"][0]["loc"] in (
+        ["body", "deal_id"],
+        ["body", "contact_id"],
+    )
     none = await rep.post(ACTIVITIES, json={"kind": "call", "subject": "x"})
-    _problem(none, 422)
+    assert_problem(none, 422)
     ghost = await rep.post(
         ACTIVITIES, json={"kind": "email", "subject": "x", "lead_id": str(uuid.uuid4())}
     )
-    assert ["body", "lead_id"] in [e["loc"] for e in _problem(ghost, 422)["errors"]]
+    assert ["body", "lead_id"] in [e["loc"] for e in assert_problem(ghost, 422)["errors"]]
     bad_kind = await rep.post(
         ACTIVITIES, json={"kind": "fax", "subject": "x", "contact_id": str(uuid.uuid4())}
     )
-    _problem(bad_kind, 422)
+    assert_problem(bad_kind, 422)
     naive = await rep.post(
         ACTIVITIES,
         json={
@@ -120,7 +109,7 @@ async def test_targets_must_be_exactly_one_and_exist(rep: httpx.AsyncClient) -> 
             "due_at": "2030-01-01T10:00:00",
         },
     )
-    assert ["body", "due_at"] in [e["loc"] for e in _problem(naive, 422)["errors"]]
+    assert ["body", "due_at"] in [e["loc"] for e in assert_problem(naive, 422)["errors"]]
 
 
 async def test_logged_against_a_real_deal(rep: httpx.AsyncClient) -> None:
@@ -154,7 +143,7 @@ async def test_filters_and_pages(service: SalesApp) -> None:
             later["id"],
         ]
         bad = await client.get(ACTIVITIES, params={"due_at.gte": _soon(1), "due_at.lte": _soon(0)})
-        _problem(bad, 422)
+        assert_problem(bad, 422)
 
         seen: list[str] = []
         cursor = None
@@ -181,17 +170,17 @@ async def test_roles(service: SalesApp, rep: httpx.AsyncClient) -> None:
 
 
 async def test_events(rep: httpx.AsyncClient, kafka_events: KafkaEvents) -> None:
-    reader = await kafka_events(TOPIC)
+    reader = await kafka_events(ACTIVITY_TOPIC)
     item = await _log(rep, due_at=_soon(5))
     item = (await _patch(rep, item, {"subject": "Renamed"})).json()
     item = (await _patch(rep, item, {"completed": True})).json()
     await rep.delete(f"{ACTIVITIES}/{item['id']}", headers={"If-Match": str(item["version"])})
     events = await reader.collect(lambda e: e["subject"] == item["id"], count=4)
     assert [e["type"] for e in events] == [
-        f"{TOPIC}.created",
-        f"{TOPIC}.updated",
-        f"{TOPIC}.completed",
-        f"{TOPIC}.deleted",
+        f"{ACTIVITY_TOPIC}.created",
+        f"{ACTIVITY_TOPIC}.updated",
+        f"{ACTIVITY_TOPIC}.completed",
+        f"{ACTIVITY_TOPIC}.deleted",
     ]
     assert [e["data"]["version"] for e in events] == [1, 2, 3, 4]
     assert events[1]["data"]["changed"] == ["subject"]
@@ -200,7 +189,7 @@ async def test_events(rep: httpx.AsyncClient, kafka_events: KafkaEvents) -> None
 async def test_overdue_once_with_two_replicas(
     service: SalesApp, infra: Infra, kafka_events: KafkaEvents, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reader = await kafka_events(TOPIC)
+    reader = await kafka_events(ACTIVITY_TOPIC)
     monkeypatch.setenv("SALES_OVERDUE_POLL_SECONDS", "0.05")
     monkeypatch.setenv("SALES_OVERDUE_BATCH", "3")
     conn = await asyncpg.connect(service.dsn)
@@ -225,9 +214,13 @@ async def test_overdue_once_with_two_replicas(
                 await asyncio.sleep(0.05)
             assert pending == 0
             await asyncio.sleep(0.5)  # more passes, which must find nothing left
-        overdue = await reader.collect(lambda e: e["type"] == f"{TOPIC}.overdue", count=len(due))
-        await reader.none_within(lambda e: e["type"] == f"{TOPIC}.overdue", seconds=1.5)
-        subjects = [e["subject"] for e in reader.events(lambda e: e["type"] == f"{TOPIC}.overdue")]
+        overdue = await reader.collect(
+            lambda e: e["type"] == f"{ACTIVITY_TOPIC}.overdue", count=len(due)
+        )
+        await reader.none_within(lambda e: e["type"] == f"{ACTIVITY_TOPIC}.overdue", seconds=1.5)
+        subjects = [
+            e["subject"] for e in reader.events(lambda e: e["type"] == f"{ACTIVITY_TOPIC}.overdue")
+        ]
         # Exactly once each (earlier tests' overdue activities are announced here too).
         assert len(subjects) == len(set(subjects))
         assert set(due) <= set(subjects)

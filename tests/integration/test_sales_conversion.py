@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from support.kafka import KafkaEvents
+from support.sales import LEAD_TOPIC, LEADS, SalesApp, assert_problem, create, running_sales_app
 from test_contacts_api import ContactsApp, running_contacts_app
-from test_sales_leads import LEAD_TOPIC, LEADS, SalesApp, _assert_problem, running_sales_app
 
 from crm_cli.stack import Infra
 from crm_contacts.events.conversion import and_convert_leads
@@ -60,9 +60,7 @@ def _email() -> str:
 
 async def _lead(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"first_name": "Grace", "last_name": "Hopper", "email": _email(), **fields}
-    response = await client.post(LEADS, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, LEADS, body)
 
 
 async def _completed(client: httpx.AsyncClient, lead_id: str) -> dict[str, Any]:
@@ -100,7 +98,7 @@ async def test_conversion_creates_the_contact_and_opens_its_deal_once(
     ]
     assert started.headers["Location"].endswith(f"/leads/{lead['id']}/conversion")
     again = await rep.post(f"{LEADS}/{lead['id']}/convert", json={"deal": DEAL})
-    _assert_problem(again, 409)
+    assert_problem(again, 409)
 
     done = await _completed(rep, lead["id"])
     assert done["status"] == "completed", done
@@ -175,11 +173,11 @@ async def test_bad_conversion_requests_name_the_field(rep: httpx.AsyncClient) ->
     ]
     for body, loc in cases:
         response = await rep.post(url, json=body)
-        _assert_problem(response, 422)
+        assert_problem(response, 422)
         assert loc in [error["loc"] for error in response.json()["errors"]], response.text
     nameless = await _lead(rep, first_name=None, last_name=None, email=None, company_name="Acme")
-    _assert_problem(await rep.post(f"{LEADS}/{nameless['id']}/convert", json={"deal": DEAL}), 422)
-    _assert_problem(await rep.post(f"{LEADS}/{uuid.uuid4()}/convert", json={"deal": DEAL}), 404)
+    assert_problem(await rep.post(f"{LEADS}/{nameless['id']}/convert", json={"deal": DEAL}), 422)
+    assert_problem(await rep.post(f"{LEADS}/{uuid.uuid4()}/convert", json={"deal": DEAL}), 404)
     assert (await rep.get(f"{LEADS}/{lead['id']}/conversion")).status_code == 404
 
 
@@ -189,7 +187,7 @@ async def test_marketing_cannot_convert(
     lead = await _lead(rep)
     async with apps[0].client("marketing") as marketer:
         response = await marketer.post(f"{LEADS}/{lead['id']}/convert", json={"deal": DEAL})
-    _assert_problem(response, 403)
+    assert_problem(response, 403)
 
 
 def _contact_event(action: str, subject: uuid.UUID, **data: Any) -> Envelope:

@@ -6,32 +6,20 @@ conversion is written straight to the database, so no contacts service can end i
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
-from test_sales_leads import LEADS, SalesApp, _assert_problem, running_sales_app
+from support.sales import LEADS, SalesApp, assert_problem, create, sales_app_fixture, user_fixture
 
-from crm_cli.stack import Infra
 from crm_sales.adapters.conversion_store import ConversionStore
 from crm_sales.adapters.lead_store import LeadStore
 from crm_sales.domain.conversion import Conversion, DealSpec
 from crm_sales.domain.lead_status import LeadStatus
 from crm_shared.db import Database
 
-
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject=str(uuid.uuid4())) as client:
-        yield client
+service = sales_app_fixture()
+rep = user_fixture("sales")
 
 
 async def _pending_conversion(service: SalesApp, lead_id: str) -> uuid.UUID:
@@ -47,9 +35,7 @@ async def _pending_conversion(service: SalesApp, lead_id: str) -> uuid.UUID:
 
 
 async def _lead(rep: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    made = await rep.post(LEADS, json={"email": f"p.{uuid.uuid4().hex[:8]}@example.com", **fields})
-    assert made.status_code == 201, made.text
-    return dict(made.json())
+    return await create(rep, LEADS, {"email": f"p.{uuid.uuid4().hex[:8]}@example.com", **fields})
 
 
 async def test_a_lead_being_converted_cannot_be_edited_or_deleted(
@@ -62,7 +48,7 @@ async def test_a_lead_being_converted_cannot_be_edited_or_deleted(
         await rep.patch(url, json={"status": "disqualified"}),
         await rep.delete(url),
     ):
-        problem = _assert_problem(response, 409)
+        problem = assert_problem(response, 409)
         assert problem["conversion_id"] == str(conversion_id)
     after = (await rep.get(url)).json()
     assert (after["status"], after["version"]) == (lead["status"], lead["version"])
@@ -74,6 +60,6 @@ async def test_a_disqualified_lead_is_not_converted(rep: httpx.AsyncClient) -> N
     dropped = await rep.patch(url, json={"status": "disqualified"})
     assert dropped.status_code == 200, dropped.text
     body = {"deal": {"name": "Pilot", "amount": "10.00", "currency": "EUR"}}
-    problem = _assert_problem(await rep.post(f"{url}/convert", json=body), 409)
+    problem = assert_problem(await rep.post(f"{url}/convert", json=body), 409)
     assert problem["current_status"] == LeadStatus.DISQUALIFIED
     assert (await rep.get(f"{url}/conversion")).status_code == 404

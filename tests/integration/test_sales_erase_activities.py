@@ -5,53 +5,42 @@ and an `updated` event; other activities stay, and redelivery changes nothing.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from support.kafka import KafkaEvents
-from test_sales_leads import LEADS, SalesApp, running_sales_app
+from support.sales import (
+    ACTIVITIES,
+    ACTIVITY_TOPIC,
+    LEADS,
+    SalesApp,
+    cloud_event,
+    create,
+    sales_app_fixture,
+    user_fixture,
+)
 
-from crm_cli.stack import Infra
 from crm_sales.events.contact_reactions import CONSUMER, ERASED_SUBJECT, react_to_contact
 from crm_shared.events import Envelope
 from crm_shared.inbox import handle_once
 
-ACTIVITIES = "/api/v1/activities"
-ACTIVITY_TOPIC = "crm.sales.activity"
-
-
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject=str(uuid.uuid4())) as client:
-        yield client
+service = sales_app_fixture()
+rep = user_fixture("sales")
 
 
 async def _log(client: httpx.AsyncClient, **target: Any) -> dict[str, Any]:
     body = {"kind": "call", "subject": "Call Grace Hopper", "notes": "Her cell: 555-0100"}
-    response = await client.post(ACTIVITIES, json={**body, **target})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, ACTIVITIES, {**body, **target})
 
 
 def _erased(contact_id: uuid.UUID) -> Envelope:
     return Envelope.model_validate(
-        {
-            "specversion": "1.0",
-            "id": str(uuid.uuid4()),
-            "source": "crm/contacts",
-            "type": "crm.contacts.contact.erased",
-            "subject": str(contact_id),
-            "time": "2026-01-01T00:00:00Z",
-            "data": {"id": str(contact_id)},
-        }
+        cloud_event(
+            "crm.contacts.contact.erased",
+            {"id": str(contact_id)},
+            source="crm/contacts",
+            subject=str(contact_id),
+        )
     )
 
 

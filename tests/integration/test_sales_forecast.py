@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from support.kafka import KafkaEvents
-from test_sales_leads import PROBLEM_JSON, SalesApp, running_sales_app
+from support.sales import DEALS, SalesApp, assert_problem, running_sales_app, user_fixture
 
 from crm_cli.stack import Infra
 
-DEALS, TARGETS, FORECAST = "/api/v1/deals", "/api/v1/targets", "/api/v1/forecast"
+TARGETS, FORECAST = "/api/v1/targets", "/api/v1/forecast"
 STAGE = {
     name: f"5a1e5000-0000-4000-8000-000000000{suffix}"
     for name, suffix in [
@@ -67,16 +67,7 @@ async def service(infra: Infra) -> AsyncIterator[SalesApp]:
         yield running
 
 
-@pytest.fixture
-async def manager(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("manager") as client:
-        yield client
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    return dict(response.json())
+manager = user_fixture("manager", subject="user-manager")
 
 
 def _expected(owner: str | None, currency: str, first: str, last: str) -> dict[str, Any]:
@@ -164,9 +155,9 @@ async def test_the_forecast_narrows_to_a_month_an_owner_or_a_pipeline(
     empty = (await manager.get(FORECAST, params={"period": "1999-Q1"})).json()
     assert (empty["owners"], empty["totals"]) == ([], [])
     for bad in ("2026-Q5", "Q4", "2026-13", ""):
-        problem = _problem(await manager.get(FORECAST, params={"period": bad}), 422)
+        problem = assert_problem(await manager.get(FORECAST, params={"period": bad}), 422)
         assert ["query", "period"] in [e["loc"] for e in problem["errors"]]
-    _problem(await manager.get(FORECAST), 422)
+    assert_problem(await manager.get(FORECAST), 422)
 
 
 async def test_targets_show_attainment_in_themselves_and_in_the_forecast(
@@ -175,7 +166,7 @@ async def test_targets_show_attainment_in_themselves_and_in_the_forecast(
     reader = await kafka_events("crm.sales.target")
     body = {"owner_id": ANN, "period": "2026-q4", "amount": "6000", "currency": "eur"}
     async with service.client("sales") as rep:
-        _problem(await rep.post(TARGETS, json=body), 403)
+        assert_problem(await rep.post(TARGETS, json=body), 403)
     created = await manager.post(TARGETS, json=body)
     assert created.status_code == 201, created.text
     target = created.json()
@@ -197,18 +188,18 @@ async def test_targets_show_attainment_in_themselves_and_in_the_forecast(
     usd = next(o for o in forecast["owners"] if o["owner_id"] == ANN)["by_currency"][1]
     assert usd["target"] is None  # a EUR target says nothing about USD
 
-    twice = _problem(await manager.post(TARGETS, json=body), 409)
+    twice = assert_problem(await manager.post(TARGETS, json=body), 409)
     assert twice["existing_id"] == target["id"]
     url = f"{TARGETS}/{target['id']}"
     raised = await manager.patch(url, json={"amount": "3000"}, headers={"If-Match": "1"})
     assert raised.status_code == 200, raised.text
     assert raised.json()["attainment"] == str((won / 3000).quantize(Decimal("0.0001")))
-    _problem(await manager.patch(url, json={"amount": "1"}, headers={"If-Match": "1"}), 412)
+    assert_problem(await manager.patch(url, json={"amount": "1"}, headers={"If-Match": "1"}), 412)
     listed = (await manager.get(TARGETS, params={"owner_id": ANN, "period": "2026-Q4"})).json()
     assert [t["id"] for t in listed["items"]] == [target["id"]]
     assert (await manager.get(TARGETS, params={"owner_id": BOB})).json()["items"] == []
     assert (await manager.delete(url)).status_code == 204
-    _problem(await manager.get(url), 404)
+    assert_problem(await manager.get(url), 404)
 
     events = await reader.collect(lambda e: e["subject"] == target["id"], count=3, timeout=30)
     assert [(e["type"], e["sequence"]) for e in events] == [
@@ -232,5 +223,5 @@ async def test_bad_targets_are_refused_naming_the_field(
     manager: httpx.AsyncClient, body: dict[str, Any], field: str
 ) -> None:
     base = {"owner_id": BOB, "period": "2026-11", "amount": "100", "currency": "EUR"}
-    problem = _problem(await manager.post(TARGETS, json={**base, **body}), 422)
+    problem = assert_problem(await manager.post(TARGETS, json={**base, **body}), 422)
     assert ["body", field] in [e["loc"] for e in problem["errors"]]

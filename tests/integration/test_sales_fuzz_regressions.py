@@ -5,36 +5,29 @@ its problem+json answers like every other route."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from test_sales_leads import PROBLEM_JSON, SalesApp, running_sales_app
-
-from crm_cli.stack import Infra
+from support.sales import (
+    PROBLEM_JSON,
+    SalesApp,
+    assert_problem,
+    locs,
+    sales_app_fixture,
+    user_fixture,
+)
 
 NUL = "Acme\u0000 Inc"
 
 
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def admin(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("admin") as client:
-        yield client
+service = sales_app_fixture()
+admin = user_fixture("admin", subject="user-admin")
 
 
 def _field_error(response: httpx.Response, loc: list[Any]) -> None:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == 422
-    assert loc in [error["loc"] for error in body["errors"]], body
+    body = assert_problem(response, 422)
+    assert loc in locs(body), body
 
 
 @pytest.mark.parametrize(

@@ -5,53 +5,38 @@ bad owners, and the `assigned` events an independent reader sees."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import update
 from support.kafka import KafkaEvents
-from test_sales_leads import LEAD_TOPIC, LEADS, SalesApp, _assert_problem, running_sales_app
+from support.sales import (
+    LEAD_TOPIC,
+    LEADS,
+    SalesApp,
+    add_sales_rep,
+    assert_problem,
+    create,
+    sales_app_fixture,
+    user_fixture,
+)
 
-from crm_cli.stack import Infra
 from crm_sales.adapters.lead_tables import leads
 
 ASSIGNED = "crm.sales.lead.assigned"
 
 
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject="rep-assign") as client:
-        yield client
-
-
-@pytest.fixture
-async def manager(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("manager", subject="boss-assign") as client:
-        yield client
-
-
-async def _sales_rep(manager: httpx.AsyncClient, *, active: bool = True) -> str:
-    user_id = str(uuid.uuid4())
-    made = await manager.post(f"{LEADS}/sales-reps", json={"user_id": user_id, "active": active})
-    assert made.status_code == 201, made.text
-    return user_id
+service = sales_app_fixture()
+rep = user_fixture("sales", subject="rep-assign")
+manager = user_fixture("manager", subject="boss-assign")
 
 
 async def _lead(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     # A country no rule of another test covers: the lead starts without an owner.
     body = {"first_name": "Ada", "country": "IS", **fields}
-    made = await client.post(LEADS, json=body)
-    assert made.status_code == 201, made.text
-    assert made.json()["owner_id"] is None
-    return dict(made.json())
+    lead = await create(client, LEADS, body)
+    assert lead["owner_id"] is None
+    return lead
 
 
 def _assign(
@@ -64,7 +49,7 @@ async def test_a_chosen_rep_gets_the_lead_once(
     rep: httpx.AsyncClient, manager: httpx.AsyncClient, kafka_events: KafkaEvents
 ) -> None:
     reader = await kafka_events(LEAD_TOPIC)
-    owner = await _sales_rep(manager)
+    owner = await add_sales_rep(manager, active=True)
     lead = await _lead(rep)
 
     assigned = await _assign(rep, lead, {"owner_id": owner}, **{"If-Match": '"1"'})
@@ -73,7 +58,7 @@ async def test_a_chosen_rep_gets_the_lead_once(
     assert assigned.headers["ETag"] == '"2"'
     again = await _assign(rep, lead, {"owner_id": owner})
     assert (again.status_code, again.json()["version"]) == (200, 2)
-    _assert_problem(await _assign(rep, lead, {"owner_id": owner}, **{"If-Match": "1"}), 412)
+    assert_problem(await _assign(rep, lead, {"owner_id": owner}, **{"If-Match": "1"}), 412)
 
     event = await reader.one(lambda e: e["subject"] == lead["id"] and e["type"] == ASSIGNED)
     assert event["data"]["assignment"] == {"method": "manual"}
@@ -93,11 +78,11 @@ async def test_an_owner_must_be_an_active_sales_rep(
     rep: httpx.AsyncClient, manager: httpx.AsyncClient
 ) -> None:
     lead = await _lead(rep)
-    inactive = await _sales_rep(manager, active=False)
+    inactive = await add_sales_rep(manager, active=False)
     for owner in (inactive, str(uuid.uuid4()), "not-a-uuid"):
-        body = _assert_problem(await _assign(rep, lead, {"owner_id": owner}), 422)
+        body = assert_problem(await _assign(rep, lead, {"owner_id": owner}), 422)
         assert [e["loc"] for e in body["errors"]] == [["body", "owner_id"]], body
-    body = _assert_problem(await _assign(rep, lead, {"owner": str(uuid.uuid4())}), 422)
+    body = assert_problem(await _assign(rep, lead, {"owner": str(uuid.uuid4())}), 422)
     assert ["body", "owner"] in [e["loc"] for e in body["errors"]]
     assert (await rep.get(f"{LEADS}/{lead['id']}")).json()["version"] == lead["version"]
 
@@ -106,10 +91,10 @@ async def test_without_an_owner_the_rules_choose(
     rep: httpx.AsyncClient, manager: httpx.AsyncClient, kafka_events: KafkaEvents
 ) -> None:
     lead = await _lead(rep, country="NZ")
-    nobody = _assert_problem(await _assign(rep, lead, {}), 409)
+    nobody = assert_problem(await _assign(rep, lead, {}), 409)
     assert nobody["type"].endswith("no-assignee")
 
-    owner = await _sales_rep(manager)
+    owner = await add_sales_rep(manager, active=True)
     rule = {"name": "Kiwis", "method": "round_robin", "countries": ["NZ"], "user_ids": [owner]}
     made = await manager.post(f"{LEADS}/assignment-rules", json=rule)
     assert made.status_code == 201, made.text
@@ -129,19 +114,19 @@ async def test_without_an_owner_the_rules_choose(
 async def test_roles_missing_and_converted_leads(
     service: SalesApp, rep: httpx.AsyncClient, manager: httpx.AsyncClient
 ) -> None:
-    owner = await _sales_rep(manager)
+    owner = await add_sales_rep(manager, active=True)
     lead = await _lead(rep)
     for role in ("marketing", "analyst"):
         async with service.client(role) as other:
-            _assert_problem(await _assign(other, lead, {"owner_id": owner}), 403)
+            assert_problem(await _assign(other, lead, {"owner_id": owner}), 403)
     async with service.client() as anonymous:
-        _assert_problem(await _assign(anonymous, lead, {"owner_id": owner}), 401)
+        assert_problem(await _assign(anonymous, lead, {"owner_id": owner}), 401)
     missing = {"id": str(uuid.uuid4())}
-    _assert_problem(await _assign(rep, missing, {"owner_id": owner}), 404)
+    assert_problem(await _assign(rep, missing, {"owner_id": owner}), 404)
 
     async with service.app.state.db.sessions() as session, session.begin():
         converted = update(leads).where(leads.c.id == uuid.UUID(lead["id"]))
         await session.execute(converted.values(status="converted"))
-    body = _assert_problem(await _assign(manager, lead, {"owner_id": owner}), 409)
+    body = assert_problem(await _assign(manager, lead, {"owner_id": owner}), 409)
     assert body["type"].endswith("lead-converted")
     assert (await rep.get(f"{LEADS}/{lead['id']}")).json()["owner_id"] is None

@@ -5,17 +5,24 @@ at points configured as data."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
-from aiokafka import AIOKafkaProducer
 from support.kafka import KafkaEvents
-from test_sales_leads import LEAD_TOPIC, LEADS, SalesApp, _assert_problem, _locs, running_sales_app
+from support.sales import (
+    LEAD_TOPIC,
+    LEADS,
+    SalesApp,
+    assert_problem,
+    cloud_event,
+    create,
+    locs,
+    publish,
+    sales_app_fixture,
+    user_fixture,
+)
 
 from crm_cli.stack import Infra
 from crm_sales.events.handlers import CONSUMER, MARKETING_ENGAGEMENT_TOPIC, score_engagement
@@ -25,37 +32,17 @@ from crm_shared.inbox import HANDLED, handle_once
 POINTS = f"{LEADS}/engagement-points"
 
 
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        # The consumer must have joined its group before engagement events are produced.
-        await asyncio.wait_for(running.app.state.broker_connected.wait(), 120)
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject="rep-3") as client:
-        yield client
-
-
-@pytest.fixture
-async def manager(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("manager", subject="boss-3") as client:
-        yield client
+# The consumer must have joined its group before engagement events are produced.
+service = sales_app_fixture(wait_for_broker=True)
+rep = user_fixture("sales", subject="rep-3")
+manager = user_fixture("manager", subject="boss-3")
 
 
 def _engagement(kind: str, event_id: str | None = None, **data: Any) -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": event_id or str(uuid.uuid4()),
-        "source": "crm/marketing",
-        "type": f"crm.marketing.engagement.{kind}",
-        "subject": str(uuid.uuid4()),
-        "time": "2026-01-01T00:00:00Z",
-        "actor": "campaign-7",
-        "data": data,
-    }
+    event = cloud_event(
+        f"crm.marketing.engagement.{kind}", data, source="crm/marketing", actor="campaign-7"
+    )
+    return event | ({"id": event_id} if event_id else {})
 
 
 async def _handle(service: SalesApp, event: dict[str, Any]) -> bool:
@@ -65,9 +52,7 @@ async def _handle(service: SalesApp, event: dict[str, Any]) -> bool:
 
 async def _lead(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"last_name": "Clarke", "email": f"joan.{uuid.uuid4().hex[:8]}@example.com", **fields}
-    response = await client.post(LEADS, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, LEADS, body)
 
 
 async def _get(client: httpx.AsyncClient, lead: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +135,7 @@ async def test_changing_the_points_rescores_counted_engagements(
     version = current["version"]
     try:
         stale = await manager.patch(POINTS, json={"points": {}}, headers={"If-Match": "999"})
-        _assert_problem(stale, 412)
+        assert_problem(stale, 412)
         response = await manager.patch(
             POINTS,
             json={"points": {"clicked": 5, "bounced": -2, "opened": None}},
@@ -168,10 +153,10 @@ async def test_changing_the_points_rescores_counted_engagements(
         await _handle(service, _engagement("bounced", lead_id=lead["id"]))
         assert (await _get(rep, lead))["engagement_score"] == 8
         bad = await manager.patch(POINTS, json={"points": {"Opened!": 1}})
-        assert ["body", "points"] in _locs(_assert_problem(bad, 422))
+        assert ["body", "points"] in locs(assert_problem(bad, 422))
         bad = await manager.patch(POINTS, json={"points": {"opened": 1.5}})
-        _assert_problem(bad, 422)
-        _assert_problem(await rep.patch(POINTS, json={"points": {"opened": 9}}), 403)
+        assert_problem(bad, 422)
+        assert_problem(await rep.patch(POINTS, json={"points": {"opened": 9}}), 403)
     finally:
         restore = {"clicked": 3, "opened": 1, "bounced": None}
         await manager.patch(POINTS, json={"points": restore})
@@ -186,15 +171,7 @@ async def test_a_redelivered_kafka_event_scores_once(
     duplicates = HANDLED.labels(MARKETING_ENGAGEMENT_TOPIC, "duplicate")
     before = duplicates._value.get()
     event = _engagement("replied", email=lead["email"])
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=False)
-    await producer.start()
-    try:
-        for _ in range(2):
-            await producer.send_and_wait(
-                MARKETING_ENGAGEMENT_TOPIC, json.dumps(event).encode(), key=lead["id"].encode()
-            )
-    finally:
-        await producer.stop()
+    await publish(infra.kafka_bootstrap, MARKETING_ENGAGEMENT_TOPIC, event, event, key=lead["id"])
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60

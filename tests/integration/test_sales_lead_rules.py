@@ -7,15 +7,22 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from support.kafka import KafkaEvents
-from test_sales_leads import LEAD_TOPIC, LEADS, SalesApp, _assert_problem, _locs, running_sales_app
+from support.sales import (
+    LEAD_TOPIC,
+    LEADS,
+    SalesApp,
+    assert_problem,
+    create,
+    locs,
+    sales_app_fixture,
+    user_fixture,
+)
 
-from crm_cli.stack import Infra
 from crm_sales.adapters import rescoring_worker
 
 RULES = f"{LEADS}/scoring-rules"
@@ -23,34 +30,13 @@ REPS = f"{LEADS}/sales-reps"
 ASSIGNMENT = f"{LEADS}/assignment-rules"
 
 
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject="rep-2") as client:
-        yield client
-
-
-@pytest.fixture
-async def manager(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("manager", subject="boss-2") as client:
-        yield client
+service = sales_app_fixture()
+rep = user_fixture("sales", subject="rep-2")
+manager = user_fixture("manager", subject="boss-2")
 
 
 async def _lead(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post(LEADS, json={"last_name": "Lamarr", **fields})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post(path, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, LEADS, {"last_name": "Lamarr", **fields})
 
 
 async def _score(client: httpx.AsyncClient, lead: dict[str, Any]) -> int:
@@ -78,8 +64,8 @@ async def _score(client: httpx.AsyncClient, lead: dict[str, Any]) -> int:
 async def test_a_rule_that_does_not_fit_its_field_is_a_422(
     manager: httpx.AsyncClient, rule: dict[str, Any], loc: str
 ) -> None:
-    problem = _assert_problem(await manager.post(RULES, json=rule), 422)
-    assert ["body", loc] in _locs(problem)
+    problem = assert_problem(await manager.post(RULES, json=rule), 422)
+    assert ["body", loc] in locs(problem)
 
 
 async def test_rules_score_leads_and_every_change_rescores_them(
@@ -90,22 +76,22 @@ async def test_rules_score_leads_and_every_change_rescores_them(
     fit = await _lead(rep, title="Chief Technology Officer", country="DE", source=source)
     unfit = await _lead(rep, title="Intern", country="BR", source=source, company_size=3)
     created = [
-        await _post(
+        await create(
             manager,
             RULES,
             {"field": "title", "operator": "contains", "value": " chief ", "points": 20},
         ),
-        await _post(
+        await create(
             manager,
             RULES,
             {"field": "country", "operator": "in", "value": ["de", "AT", "ch"], "points": 10},
         ),
-        await _post(
+        await create(
             manager,
             RULES,
             {"field": "source", "operator": "equals", "value": source.upper(), "points": 5},
         ),
-        await _post(
+        await create(
             manager, RULES, {"field": "company_size", "operator": "lte", "value": 10, "points": -15}
         ),
     ]
@@ -134,7 +120,7 @@ async def test_rules_score_leads_and_every_change_rescores_them(
 
         url = f"{RULES}/{created[0]['id']}"
         stale = await manager.patch(url, json={"points": 1}, headers={"If-Match": "2"})
-        _assert_problem(stale, 412)
+        assert_problem(stale, 412)
         changed = await manager.patch(url, json={"points": 1}, headers={"If-Match": "1"})
         assert (changed.json()["points"], changed.json()["version"]) == (1, 2)
         assert await _score(rep, fit) == 16
@@ -143,7 +129,7 @@ async def test_rules_score_leads_and_every_change_rescores_them(
         assert await _score(rep, fit) == 6
         assert (await manager.delete(url, headers={"If-Match": "2"})).status_code == 204
         assert await _score(rep, fit) == 5
-        _assert_problem(await manager.get(url), 404)
+        assert_problem(await manager.get(url), 404)
     finally:
         for rule in created:
             await manager.delete(f"{RULES}/{rule['id']}")
@@ -159,7 +145,7 @@ async def test_big_backlogs_are_rescored_in_the_background(
     leads = [await _lead(rep, source=source) for _ in range(5)]
     monkeypatch.setattr(rescoring_worker, "INLINE_LIMIT", 2)
     await rescoring_worker.stop_rescoring(service.app)  # hold the worker back for a moment
-    rule = await _post(
+    rule = await create(
         manager, RULES, {"field": "source", "operator": "equals", "value": source, "points": 7}
     )
     try:
@@ -183,9 +169,9 @@ async def test_big_backlogs_are_rescored_in_the_background(
 
 async def test_sales_reps_are_managed_by_managers(manager: httpx.AsyncClient) -> None:
     user_id = str(uuid.uuid4())
-    created = await _post(manager, REPS, {"user_id": user_id, "name": "Ann", "countries": ["de"]})
+    created = await create(manager, REPS, {"user_id": user_id, "name": "Ann", "countries": ["de"]})
     assert (created["countries"], created["active"], created["version"]) == (["DE"], True, 1)
-    again = _assert_problem(await manager.post(REPS, json={"user_id": user_id}), 409)
+    again = assert_problem(await manager.post(REPS, json={"user_id": user_id}), 409)
     assert again["type"] == "urn:crm:problem:duplicate-sales-rep"
     url = f"{REPS}/{user_id}"
     patched = await manager.patch(url, json={"active": False}, headers={"If-Match": "1"})
@@ -197,9 +183,9 @@ async def test_sales_reps_are_managed_by_managers(manager: httpx.AsyncClient) ->
     inactive = (await manager.get(REPS, params={"active": "false", "limit": 200})).json()
     assert user_id in [r["user_id"] for r in inactive["items"]]
     bad = await manager.patch(url, json={"countries": ["Deutschland"]})
-    assert ["body", "countries", 0] in _locs(_assert_problem(bad, 422))
+    assert ["body", "countries", 0] in locs(assert_problem(bad, 422))
     assert (await manager.delete(url, headers={"If-Match": "2"})).status_code == 204
-    _assert_problem(await manager.get(url), 404)
+    assert_problem(await manager.get(url), 404)
 
 
 # --- assignment -------------------------------------------------------------------------
@@ -208,7 +194,7 @@ async def test_sales_reps_are_managed_by_managers(manager: httpx.AsyncClient) ->
 async def _reps(manager: httpx.AsyncClient, *territories: list[str]) -> list[str]:
     ids = sorted(str(uuid.uuid4()) for _ in territories)
     for user_id, countries in zip(ids, territories, strict=True):
-        await _post(manager, REPS, {"user_id": user_id, "countries": countries})
+        await create(manager, REPS, {"user_id": user_id, "countries": countries})
     return ids
 
 
@@ -217,7 +203,7 @@ async def test_round_robin_is_fair_under_concurrent_captures(
 ) -> None:
     reader = await kafka_events(LEAD_TOPIC)
     team = await _reps(manager, [], [], [])
-    rule = await _post(
+    rule = await create(
         manager,
         ASSIGNMENT,
         {"name": "NZ round robin", "method": "round_robin", "countries": ["nz"], "user_ids": team},
@@ -256,12 +242,12 @@ async def test_territories_then_a_fallback_rule(
 ) -> None:
     dach_a, dach_b, french = await _reps(manager, ["DE", "AT"], ["DE"], ["FR"])
     team = [dach_a, dach_b, french]
-    territory = await _post(
+    territory = await create(
         manager,
         ASSIGNMENT,
         {"name": "territories", "method": "territory", "position": 1, "user_ids": team},
     )
-    fallback = await _post(
+    fallback = await create(
         manager,
         ASSIGNMENT,
         {"name": "the rest", "method": "round_robin", "position": 5, "user_ids": [french]},
@@ -294,5 +280,5 @@ async def test_bad_assignment_rules_are_422(manager: httpx.AsyncClient) -> None:
         ({"name": "x", "method": "territory", "user_ids": ["bob"]}, ["body", "user_ids", 0]),
         ({"name": "x", "method": "territory", "position": -1}, ["body", "position"]),
     ]:
-        problem = _assert_problem(await manager.post(ASSIGNMENT, json=body), 422)
-        assert loc in _locs(problem), problem
+        problem = assert_problem(await manager.post(ASSIGNMENT, json=body), 422)
+        assert loc in locs(problem), problem

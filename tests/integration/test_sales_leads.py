@@ -1,53 +1,28 @@
 """The sales service's leads on their own, in-process, against the session's PostgreSQL and
-broker: CRUD, status moves, roles, bad input, lists, fit scoring and assignment.
-
-`running_sales_app` (a fresh, migrated database and the app with its lifespan running)
-is shared with test_sales_lead_engagement.
-"""
+broker: CRUD, status moves, roles, bad input, lists, fit scoring and assignment."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
 from support.kafka import KafkaEvents
-from support.service_app import ServiceApp, running_service_app
+from support.sales import (
+    LEAD_TOPIC,
+    LEADS,
+    SalesApp,
+    assert_problem,
+    create,
+    locs,
+    sales_app_fixture,
+    user_fixture,
+)
 
-from crm_cli.stack import Infra
-
-PROBLEM_JSON = "application/problem+json"
-LEADS = "/api/v1/leads"
-LEAD_TOPIC = "crm.sales.lead"
-
-
-SalesApp = ServiceApp
-
-
-def running_sales_app(infra: Infra) -> AbstractAsyncContextManager[ServiceApp]:
-    """A fresh database migrated by `python -m crm_sales migrate`, and the app on it."""
-    return running_service_app(infra, "sales")
-
-
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject="rep-1") as client:
-        yield client
-
-
-@pytest.fixture
-async def manager(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("manager", subject="boss-1") as client:
-        yield client
+service = sales_app_fixture()
+rep = user_fixture("sales", subject="rep-1")
+manager = user_fixture("manager", subject="boss-1")
 
 
 def _marker() -> str:
@@ -55,23 +30,7 @@ def _marker() -> str:
 
 
 async def _create(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    body = {"first_name": "Grace", "last_name": "Hopper", **fields}
-    response = await client.post(LEADS, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def _assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = dict(response.json())
-    assert body["status"] == status
-    assert "traceback" not in response.text.lower()
-    return body
-
-
-def _locs(body: dict[str, Any]) -> list[list[Any]]:
-    return [error["loc"] for error in body.get("errors", [])]
+    return await create(client, LEADS, {"first_name": "Grace", "last_name": "Hopper", **fields})
 
 
 # --- auth and roles ---------------------------------------------------------------------
@@ -91,7 +50,7 @@ async def test_every_route_needs_a_token(service: SalesApp) -> None:
             ("GET", f"{LEADS}/sales-reps"),
             ("PATCH", f"{LEADS}/engagement-points"),
         ]:
-            _assert_problem(await anonymous.request(method, path, json={}), 401)
+            assert_problem(await anonymous.request(method, path, json={}), 401)
 
 
 async def test_roles_decide_who_reads_captures_and_works_leads(
@@ -106,21 +65,21 @@ async def test_roles_decide_who_reads_captures_and_works_leads(
     ):
         assert (await analyst.get(url)).status_code == 200
         assert (await analyst.get(LEADS)).status_code == 200
-        _assert_problem(await analyst.post(LEADS, json={"first_name": "X"}), 403)
+        assert_problem(await analyst.post(LEADS, json={"first_name": "X"}), 403)
         captured = await marketer.post(LEADS, json={"email": f"{_marker()}@form.example"})
         assert captured.status_code == 201, captured.text
-        _assert_problem(await marketer.patch(url, json={"status": "working"}), 403)
-        _assert_problem(await marketer.delete(url), 403)
-        _assert_problem(await legal.get(url), 403)
-        _assert_problem(await legal.get(LEADS), 403)
+        assert_problem(await marketer.patch(url, json={"status": "working"}), 403)
+        assert_problem(await marketer.delete(url), 403)
+        assert_problem(await legal.get(url), 403)
+        assert_problem(await legal.get(LEADS), 403)
         for path in ("scoring-rules", "assignment-rules", "sales-reps"):
             assert (await analyst.get(f"{LEADS}/{path}")).status_code == 200
     rule = {"field": "title", "operator": "contains", "value": "cto", "points": 5}
-    body = _assert_problem(await rep.post(f"{LEADS}/scoring-rules", json=rule), 403)
+    body = assert_problem(await rep.post(f"{LEADS}/scoring-rules", json=rule), 403)
     assert "manager" in body["detail"]
-    _assert_problem(await rep.patch(f"{LEADS}/engagement-points", json={"points": {}}), 403)
+    assert_problem(await rep.patch(f"{LEADS}/engagement-points", json={"points": {}}), 403)
     reps = await rep.post(f"{LEADS}/sales-reps", json={"user_id": str(uuid.uuid4())})
-    _assert_problem(reps, 403)
+    assert_problem(reps, 403)
 
 
 # --- create, read, patch, delete --------------------------------------------------------
@@ -179,15 +138,15 @@ async def test_create_normalizes_and_answers_the_lead(rep: httpx.AsyncClient) ->
 async def test_bad_input_is_a_422_naming_the_field(
     rep: httpx.AsyncClient, body: dict[str, Any], loc: list[str]
 ) -> None:
-    problem = _assert_problem(await rep.post(LEADS, json=body), 422)
-    assert loc in _locs(problem)
+    problem = assert_problem(await rep.post(LEADS, json=body), 422)
+    assert loc in locs(problem)
 
 
 async def test_malformed_json_is_a_400(rep: httpx.AsyncClient) -> None:
     response = await rep.post(
         LEADS, content=b'{"first_name": ', headers={"Content-Type": "application/json"}
     )
-    _assert_problem(response, 400)
+    assert_problem(response, 400)
 
 
 async def test_patch_is_a_merge_patch_guarded_by_if_match(rep: httpx.AsyncClient) -> None:
@@ -204,14 +163,14 @@ async def test_patch_is_a_merge_patch_guarded_by_if_match(rep: httpx.AsyncClient
     assert (patched["title"], patched["version"]) == ("CTO", 2)
     assert response.headers["etag"] == '"2"'
     stale = await rep.patch(url, json={"title": "CEO"}, headers={"If-Match": "1"})
-    assert _assert_problem(stale, 412)["current_version"] == 2
+    assert assert_problem(stale, 412)["current_version"] == 2
     same = await rep.patch(url, json={"title": "CTO"})
     assert same.json()["version"] == 2
-    _assert_problem(await rep.delete(url, headers={"If-Match": "1"}), 412)
+    assert_problem(await rep.delete(url, headers={"If-Match": "1"}), 412)
     cleared = await rep.patch(
         url, json={"first_name": None, "last_name": None, "company_name": None}
     )
-    assert "body" in [loc[0] for loc in _locs(_assert_problem(cleared, 422))]
+    assert "body" in [loc[0] for loc in locs(assert_problem(cleared, 422))]
 
 
 async def test_status_moves_follow_the_rules(rep: httpx.AsyncClient) -> None:
@@ -221,10 +180,10 @@ async def test_status_moves_follow_the_rules(rep: httpx.AsyncClient) -> None:
         response = await rep.patch(url, json={"status": status})
         assert response.status_code == 200, response.text
         assert response.json()["status"] == status
-    to_new = _assert_problem(await rep.patch(url, json={"status": "new"}), 409)
+    to_new = assert_problem(await rep.patch(url, json={"status": "new"}), 409)
     assert to_new["type"] == "urn:crm:problem:illegal-status-change"
     assert (to_new["current_status"], to_new["requested_status"]) == ("working", "new")
-    converted = _assert_problem(await rep.patch(url, json={"status": "converted"}), 409)
+    converted = assert_problem(await rep.patch(url, json={"status": "converted"}), 409)
     assert "/convert" in converted["detail"]
     assert (await rep.get(url)).json()["status"] == "working"
 
@@ -233,10 +192,10 @@ async def test_delete_removes_the_lead(rep: httpx.AsyncClient) -> None:
     lead = await _create(rep)
     url = f"{LEADS}/{lead['id']}"
     assert (await rep.delete(url, headers={"If-Match": "1"})).status_code == 204
-    _assert_problem(await rep.get(url), 404)
-    _assert_problem(await rep.patch(url, json={"title": "X"}), 404)
-    _assert_problem(await rep.delete(url), 404)
-    _assert_problem(await rep.get(f"{LEADS}/not-a-uuid"), 422)
+    assert_problem(await rep.get(url), 404)
+    assert_problem(await rep.patch(url, json={"title": "X"}), 404)
+    assert_problem(await rep.delete(url), 404)
+    assert_problem(await rep.get(f"{LEADS}/not-a-uuid"), 422)
 
 
 async def test_each_write_is_one_event_named_by_its_change(
@@ -344,20 +303,20 @@ async def test_list_filters_sorts_by_score_and_pages(
 
 
 async def test_bad_list_parameters_are_4xx(rep: httpx.AsyncClient) -> None:
-    problem = _assert_problem(await rep.get(LEADS, params={"status": "new,hot"}), 422)
-    assert ["query", "status"] in _locs(problem)
-    problem = _assert_problem(await rep.get(LEADS, params={"owner_id": "bob"}), 422)
-    assert ["query", "owner_id"] in _locs(problem)
-    _assert_problem(await rep.get(LEADS, params={"sort": "email"}), 422)
-    _assert_problem(await rep.get(LEADS, params={"score.gte": "high"}), 422)
-    _assert_problem(await rep.get(LEADS, params={"limit": 500}), 422)
-    _assert_problem(await rep.get(LEADS, params={"cursor": "garbage!"}), 400)
+    problem = assert_problem(await rep.get(LEADS, params={"status": "new,hot"}), 422)
+    assert ["query", "status"] in locs(problem)
+    problem = assert_problem(await rep.get(LEADS, params={"owner_id": "bob"}), 422)
+    assert ["query", "owner_id"] in locs(problem)
+    assert_problem(await rep.get(LEADS, params={"sort": "email"}), 422)
+    assert_problem(await rep.get(LEADS, params={"score.gte": "high"}), 422)
+    assert_problem(await rep.get(LEADS, params={"limit": 500}), 422)
+    assert_problem(await rep.get(LEADS, params={"cursor": "garbage!"}), 400)
     await _create(rep)
     await _create(rep)
     page = (await rep.get(LEADS, params={"limit": 1, "sort": "-score"})).json()
     assert page["next_cursor"]
     other_sort = await rep.get(LEADS, params={"limit": 1, "cursor": page["next_cursor"]})
-    _assert_problem(other_sort, 400)
+    assert_problem(other_sort, 400)
 
 
 async def test_asyncapi_describes_lead_events_and_the_engagement_consumer(

@@ -6,61 +6,44 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from support.kafka import KafkaEvents
-from test_sales_leads import PROBLEM_JSON, SalesApp, running_sales_app
-
-from crm_cli.stack import Infra
+from support.sales import (
+    DEALS,
+    SalesApp,
+    assert_problem,
+    create,
+    create_deal,
+    locs,
+    sales_app_fixture,
+    user_fixture,
+)
 
 PRODUCTS = "/api/v1/products"
 QUOTES = "/api/v1/quotes"
-DEALS = "/api/v1/deals"
 
 
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject=str(uuid.uuid4())) as client:
-        yield client
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    return dict(response.json())
+service = sales_app_fixture()
+rep = user_fixture("sales")
 
 
 def _locs(response: httpx.Response) -> list[list[Any]]:
-    return [error["loc"] for error in _problem(response, 422)["errors"]]
+    return locs(assert_problem(response, 422))
 
 
 async def _product(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"sku": f"SKU-{uuid.uuid4().hex[:8]}", "name": "Seat licence", "unit_price": "100.00"}
-    response = await client.post(PRODUCTS, json={"currency": "EUR", **body, **fields})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, PRODUCTS, {"currency": "EUR", **body, **fields})
 
 
 async def _deal(client: httpx.AsyncClient, currency: str = "EUR") -> dict[str, Any]:
-    body = {"name": "Quoted deal", "amount": "1.00", "currency": currency}
-    response = await client.post(DEALS, json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create_deal(client, name="Quoted deal", amount="1.00", currency=currency)
 
 
 async def _quote(client: httpx.AsyncClient, deal: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    response = await client.post(QUOTES, json={"deal_id": deal["id"], **fields})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await create(client, QUOTES, {"deal_id": deal["id"], **fields})
 
 
 async def _act(client: httpx.AsyncClient, quote: dict[str, Any], action: str) -> httpx.Response:
@@ -75,7 +58,7 @@ async def test_products(rep: httpx.AsyncClient) -> None:
         PRODUCTS,
         json={"sku": product["sku"].lower(), "name": "x", "unit_price": "1", "currency": "EUR"},
     )
-    _problem(again, 409)
+    assert_problem(again, 409)
     jpy = await rep.post(
         PRODUCTS,
         json={"sku": "J-1" + uuid.uuid4().hex, "name": "x", "unit_price": "1.5", "currency": "JPY"},
@@ -167,15 +150,15 @@ async def test_lifecycle_accept_prices_the_deal(
     assert (await _act(rep, quote, "accept")).status_code == 409  # a draft is not accepted
     sent = await _act(rep, quote, "send")
     assert sent.json()["status"] == "sent"
-    _problem(await rep.patch(f"{QUOTES}/{quote['id']}", json={"tax_rate": "0"}), 409)
-    _problem(await _act(rep, quote, "send"), 409)
+    assert_problem(await rep.patch(f"{QUOTES}/{quote['id']}", json={"tax_rate": "0"}), 409)
+    assert_problem(await _act(rep, quote, "send"), 409)
     accepted = await _act(rep, quote, "accept")
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
     priced = (await rep.get(f"{DEALS}/{deal['id']}")).json()
     assert priced["amount"] == "1200.00"
     assert priced["version"] == deal["version"] + 1
-    _problem(await _act(rep, quote, "reject"), 409)
+    assert_problem(await _act(rep, quote, "reject"), 409)
 
     events = await quotes_reader.collect(lambda e: e["subject"] == quote["id"], count=4)
     assert [e["type"].rsplit(".", 1)[1] for e in events] == [
@@ -209,14 +192,14 @@ async def test_one_accepted_quote_per_deal(rep: httpx.AsyncClient) -> None:
 async def test_a_closed_deal_takes_no_quote(rep: httpx.AsyncClient) -> None:
     deal = await _deal(rep)
     empty = await _quote(rep, deal)
-    assert "without lines" in _problem(await _act(rep, empty, "send"), 409)["detail"]
+    assert "without lines" in assert_problem(await _act(rep, empty, "send"), 409)["detail"]
     line = {"description": "Plan", "quantity": "1", "unit_price": "99.00"}
     quote = await _quote(rep, deal, lines=[line])
     assert (await _act(rep, quote, "send")).status_code == 200
     patch = {"status": "lost", "lost_reason": "budget"}
     lost = await rep.patch(f"{DEALS}/{deal['id']}", json=patch)
     assert lost.status_code == 200, lost.text
-    assert "reopen" in _problem(await _act(rep, quote, "accept"), 409)["detail"]
+    assert "reopen" in assert_problem(await _act(rep, quote, "accept"), 409)["detail"]
     after = (await rep.get(f"{DEALS}/{deal['id']}")).json()
     assert (after["amount"], after["version"]) == ("1.00", lost.json()["version"])
     assert (await rep.get(f"{QUOTES}/{quote['id']}")).json()["status"] == "sent"

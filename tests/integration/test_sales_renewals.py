@@ -7,16 +7,21 @@ is parked on the topic's DLQ with the field it lacks; other contract events chan
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from support.kafka import KafkaEvents
-from test_sales_leads import SalesApp, running_sales_app
+from support.sales import (
+    DEAL_TOPIC,
+    DEALS,
+    SalesApp,
+    cloud_event,
+    publish,
+    sales_app_fixture,
+    user_fixture,
+)
 
 from crm_cli.stack import Infra
 from crm_sales.adapters.renewal_store import renewal_deal_id
@@ -25,21 +30,8 @@ from crm_sales.events.contract_reactions import CONSUMER, CONTRACT_TOPIC, react_
 from crm_shared.events import Envelope
 from crm_shared.inbox import handle_once
 
-DEALS = "/api/v1/deals"
-DEAL_TOPIC = "crm.sales.deal"
-
-
-@pytest.fixture(scope="module")
-async def service(infra: Infra) -> AsyncIterator[SalesApp]:
-    async with running_sales_app(infra) as running:
-        await asyncio.wait_for(running.app.state.broker_connected.wait(), 120)
-        yield running
-
-
-@pytest.fixture
-async def rep(service: SalesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with service.client("sales", subject="rep-renewals") as client:
-        yield client
+service = sales_app_fixture(wait_for_broker=True)
+rep = user_fixture("sales", subject="rep-renewals")
 
 
 def _contract(**fields: Any) -> dict[str, Any]:
@@ -56,17 +48,15 @@ def _contract(**fields: Any) -> dict[str, Any]:
 
 
 def _event(contract: dict[str, Any], action: str = "renewal_due") -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "crm/contracts",
-        "type": f"{CONTRACT_TOPIC}.{action}",
-        "subject": contract["id"],
-        "time": "2026-11-01T00:00:00Z",
-        "datacontenttype": "application/json",
-        "actor": "contracts-scheduler",
-        "data": contract,
-    }
+    return cloud_event(
+        f"{CONTRACT_TOPIC}.{action}",
+        contract,
+        source="crm/contracts",
+        subject=contract["id"],
+        time="2026-11-01T00:00:00Z",
+        datacontenttype="application/json",
+        actor="contracts-scheduler",
+    )
 
 
 async def _handle(service: SalesApp, event: dict[str, Any]) -> bool:
@@ -177,18 +167,7 @@ async def test_through_the_broker_bad_events_reach_the_dlq(
     bad = _contract()
     del bad["contact_id"]
     bad_event = _event(bad)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=False)
-    await producer.start()
-    try:
-        for event in (bad_event, _event(good)):
-            await producer.send_and_wait(
-                CONTRACT_TOPIC,
-                json.dumps(event).encode(),
-                key=event["subject"].encode(),
-                headers=[("content-type", b"application/cloudevents+json")],
-            )
-    finally:
-        await producer.stop()
+    await publish(infra.kafka_bootstrap, CONTRACT_TOPIC, bad_event, _event(good), content_type=True)
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
