@@ -18,7 +18,7 @@ router = APIRouter(
     generate_unique_id_function=operation_id,
     prefix="/api/v1/api-keys",
     tags=["api-keys"],
-    responses={k: PROBLEM_RESPONSES[k] for k in (401, 403, 429)},
+    responses={k: PROBLEM_RESPONSES[k] for k in (400, 401, 403, 422, 429)},
 )
 
 

@@ -22,7 +22,7 @@ router = APIRouter(
     generate_unique_id_function=operation_id,
     prefix="/api/v1/users",
     tags=["users"],
-    responses={k: PROBLEM_RESPONSES[k] for k in (401, 403, 429)},
+    responses={k: PROBLEM_RESPONSES[k] for k in (400, 401, 403, 422, 429)},
 )
 _EMAIL_TAKEN = "A user with this email already exists"
 

@@ -64,7 +64,8 @@ async def csv_records(
     """`(record number, cells)` for every non-blank record; number 1 is the header.
 
     UTF-8 may start with a byte-order mark. Raises CsvFormatError for bytes that are not
-    text in `encoding`, a NUL character, or a record or field too long.
+    text in `encoding` (UTF-16 without a byte-order mark too), a NUL character, or a
+    record or field too long.
     """
     if codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"
@@ -94,13 +95,15 @@ async def csv_records(
             for _ in parse(splitter.feed(readable)):
                 pass
             raise CsvFormatError(number + 1, f"the file is not {encoding} text") from exc
+        except UnicodeError as exc:  # no byte position: e.g. UTF-16 without a byte-order mark
+            raise CsvFormatError(number + 1, f"the file is not {encoding} text: {exc}") from exc
         for record in parse(splitter.feed(text)):
             yield record
         if len(splitter.pending) > MAX_RECORD_CHARS:
             raise CsvFormatError(number + 1, "a row is too long (a quoted cell that never closes?)")
     try:
         rest = splitter.pending + decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         raise CsvFormatError(number + 1, f"the file is not {encoding} text") from exc
     for record in parse(rest):
         yield record

@@ -60,7 +60,11 @@ class DuplicatePage(Page[DuplicateGroup]):
 
 
 ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"model": DuplicateScan, "description": "No scan has finished yet: one is running"}
+    202: {"model": DuplicateScan, "description": "No scan has finished yet: one is running"},
+    410: {
+        "description": "The cursor's scan was replaced by newer ones: start again",
+        "content": {"application/problem+json": {}},
+    },
 }
 ScanId = Annotated[uuid.UUID, Path(description="The scan's id")]
 ContactQuery = Annotated[uuid.UUID | None, Query(description="Only the group of this contact")]

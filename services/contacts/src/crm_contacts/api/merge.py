@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_contacts.adapters.merge_store import CompanyMergeStore, ContactMergeStore
 from crm_contacts.api.deps import API_PREFIX, Writer, utc_now
 from crm_contacts.api.loading import etag
-from crm_contacts.api.redirects import gone_or_not_found
+from crm_contacts.api.redirects import GONE_RESPONSES, gone_or_not_found
 from crm_contacts.domain import company_merge, contact_merge
 from crm_contacts.domain.merge import MAX_DUPLICATES, InvalidMergeError, MergeRequest
 from crm_contacts.events.schemas import CompanyMergedData, ContactMergedData
@@ -85,7 +85,12 @@ async def run_in_transaction(session: AsyncSession, work: Callable[[], Awaitable
     raise AssertionError("unreachable")
 
 
-@router.post("/contacts/merge", tags=["contacts"], operation_id="merge_contacts")
+@router.post(
+    "/contacts/merge",
+    tags=["contacts"],
+    operation_id="merge_contacts",
+    responses=GONE_RESPONSES,
+)
 async def merge_contacts(
     body: MergeIn, session: SessionDep, principal: Writer, if_match: IfMatch, response: Response
 ) -> ContactMergedData:
@@ -122,7 +127,12 @@ async def merge_contacts(
     return merged
 
 
-@router.post("/companies/merge", tags=["companies"], operation_id="merge_companies")
+@router.post(
+    "/companies/merge",
+    tags=["companies"],
+    operation_id="merge_companies",
+    responses=GONE_RESPONSES,
+)
 async def merge_companies(
     body: MergeIn, session: SessionDep, principal: Writer, if_match: IfMatch, response: Response
 ) -> CompanyMergedData:
