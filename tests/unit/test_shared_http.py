@@ -171,3 +171,15 @@ def test_a_value_the_database_cannot_store_is_a_422_naming_the_body() -> None:
         problem = unexpected_problem(exc)
     assert problem.status == 422
     assert problem.errors == [{"loc": ["body"], "msg": problem.detail}]
+
+
+def test_a_nul_in_a_query_parameter_is_a_422_naming_the_parameter() -> None:
+    try:
+        try:
+            raise asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence 0x00")
+        except asyncpg.DataError as cause:
+            raise RuntimeError("query failed") from cause
+    except RuntimeError as exc:
+        problem = unexpected_problem(exc, b"limit=5&q=a%00b")
+    assert problem.status == 422
+    assert problem.errors == [{"loc": ["query", "q"], "msg": problem.detail}]

@@ -62,7 +62,8 @@ class RequestContextMiddleware:
             # a 500 carries X-Request-ID and traceparent, and its log line the request id.
             if status is not None:
                 raise
-            await send_problem(send_with_headers, unexpected_problem(exc))
+            problem = unexpected_problem(exc, scope.get("query_string", b""))
+            await send_problem(send_with_headers, problem)
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 import asyncpg
 import orjson
@@ -128,19 +129,24 @@ def _bad_data(exc: BaseException) -> bool:
     return False
 
 
-def unexpected_problem(exc: BaseException) -> ProblemError:
-    """The problem to answer for an exception nothing else handled (logged here)."""
+def unexpected_problem(exc: BaseException, query_string: bytes = b"") -> ProblemError:
+    """The problem to answer for an exception nothing else handled (logged here);
+    `query_string` (the request's, raw) lets a bad value be traced to its parameter."""
     if _bad_data(exc):
         message = "The request holds a value that cannot be stored (such as a NUL character)"
-        # Which field is unknown here (the database names none): the body as a whole.
-        return ProblemError(422, detail=message, errors=[{"loc": ["body"], "msg": message}])
+        # The database names no field: a query parameter holding a NUL is the likely one,
+        # else the body as a whole.
+        query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        locs = [["query", name] for name, value in query if "\x00" in value] or [["body"]]
+        errors = [{"loc": loc, "msg": message} for loc in locs]
+        return ProblemError(422, detail=message, errors=errors)
     # Log the stack trace for operators; never send it to the client.
     _log.error("unhandled error", exc_info=exc)
     return ProblemError(500, detail="An unexpected error occurred")
 
 
-async def _on_unexpected(_: Request, exc: Exception) -> Response:
-    return problem_response(unexpected_problem(exc))
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    return problem_response(unexpected_problem(exc, request.scope.get("query_string", b"")))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
