@@ -12,8 +12,10 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
+from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -44,6 +46,17 @@ class ServiceApp:
         transport = httpx.ASGITransport(app=self.app)
         base_url = f"http://{self.settings.service_name}"
         return httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alembic_head(service: str) -> str:
+    """The newest revision of `service`'s migrations (what `migrate` brings a database to)."""
+    folder = ROOT / ("gateway" if service == "gateway" else f"services/{service}") / "alembic"
+    head = ScriptDirectory(str(folder)).get_current_head()
+    assert head is not None
+    return head
 
 
 async def migrate(service: str, database_url: str) -> None:
