@@ -16,7 +16,7 @@ def test_plan_has_the_promised_volume_and_valid_values() -> None:
     assert len(plan.companies) == 20
     assert len(plan.contacts) == 200
     assert 30 <= len(plan.notes) <= 140
-    assert plan.total == 220 + len(plan.notes)
+    assert plan.total == 220 + len(plan.notes) + plan.sales.total
     for company in plan.companies:
         assert company["industry"] in INDUSTRIES
         assert company["size"] in COMPANY_SIZES
