@@ -18,6 +18,15 @@ def topic_for(service: str, aggregate: str) -> str:
     return f"crm.{service}.{aggregate}"
 
 
+def uuid_or_none(value: object) -> uuid.UUID | None:
+    """An id read from another service's event: the UUID, or None when it is missing or
+    not a UUID (the consumer decides what a missing id means)."""
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def utc_now_rfc3339() -> str:
     """Now, as RFC 3339 UTC with a Z."""
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")

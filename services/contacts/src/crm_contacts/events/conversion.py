@@ -31,7 +31,7 @@ from crm_contacts.domain.lifecycle import LifecycleStage
 from crm_contacts.domain.timeline import TimelineEntry, TimelineKind
 from crm_contacts.events.conversion_company import company_for_lead
 from crm_contacts.events.topics import ContactAction
-from crm_shared.events import Envelope
+from crm_shared.events import Envelope, uuid_or_none
 from crm_shared.inbox import Handler
 
 CONVERSION_REQUESTED = "crm.sales.lead.conversion_requested"
@@ -47,8 +47,8 @@ async def convert_lead(session: AsyncSession, event: Envelope) -> None:
     if event.type != CONVERSION_REQUESTED:
         return
     data = event.data
-    conversion_id = _uuid((data.get("conversion") or {}).get("id"))
-    lead_id = _uuid(event.subject) or _uuid(data.get("id"))
+    conversion_id = uuid_or_none((data.get("conversion") or {}).get("id"))
+    lead_id = uuid_or_none(event.subject) or uuid_or_none(data.get("id"))
     if conversion_id is None or lead_id is None:
         _log.warning("conversion request without ids; ignored", event_id=event.id)
         return
@@ -113,13 +113,6 @@ async def _create(
     extra = {"lead_conversion": answer}
     await publish_contact(session, contact, ContactAction.CREATED, actor=actor, extra=extra)
     _log.info("lead became a contact", lead_id=answer["lead_id"], contact_id=str(contact.id))
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _text(value: uuid.UUID | None) -> str | None:

@@ -14,13 +14,7 @@ from crm_sales.adapters.lead_tables import lead_engagements, leads
 from crm_sales.domain.lead_errors import InvalidLeadError
 from crm_sales.domain.lead_status import LeadStatus
 from crm_sales.domain.lead_values import normalize_email
-
-
-def _uuid(raw: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(raw)) if raw else None
-    except ValueError:
-        return None
+from crm_shared.events import uuid_or_none
 
 
 def _email(raw: Any) -> str | None:
@@ -36,8 +30,8 @@ async def engaged_lead_ids(session: AsyncSession, data: dict[str, Any]) -> list[
     """The open (not converted) leads an engagement is about: `data.lead_id` if it names
     one; else every lead of `data.contact_id` or with `data.email` (one person may have
     several leads, e.g. two forms filled in)."""
-    lead_id = _uuid(data.get("lead_id"))
-    contact_id = _uuid(data.get("contact_id"))
+    lead_id = uuid_or_none(data.get("lead_id"))
+    contact_id = uuid_or_none(data.get("contact_id"))
     email = _email(data.get("email"))
     who: list[ColumnElement[bool]] = []
     if lead_id is not None:

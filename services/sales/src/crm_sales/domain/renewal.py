@@ -16,6 +16,7 @@ from typing import Any
 
 from crm_sales.domain.deal_errors import InvalidDealError
 from crm_sales.domain.deal_money import check_amount, check_currency, parse_amount
+from crm_shared.events import uuid_or_none
 
 # Deal names hold up to 200 characters (api.deal_schemas.DealName).
 MAX_NAME = 200
@@ -50,7 +51,7 @@ class RenewalDue:
     def parse(cls, subject: str | None, data: dict[str, Any]) -> RenewalDue:
         """The renewal an event announces (`subject` = the contract id, `data` = the
         contract); InvalidRenewalError naming the field when it cannot open a deal."""
-        contract_id = _lenient_uuid(subject) or _lenient_uuid(data.get("id"))
+        contract_id = uuid_or_none(subject) or uuid_or_none(data.get("id"))
         if contract_id is None:
             raise InvalidRenewalError("no contract id (subject, or data.id)", field="subject")
         renewal = data.get("renewal") or {}
@@ -90,13 +91,6 @@ class RenewalDue:
     def close_date(self) -> date | None:
         """When the renewal should be signed: when the current term ends."""
         return self.end_date or self.term_start
-
-
-def _lenient_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _optional_uuid(value: object, field: str) -> uuid.UUID | None:

@@ -34,7 +34,7 @@ from crm_sales.adapters.lead_tables import leads
 from crm_sales.domain.deal_status import DealChange
 from crm_sales.events.topics import LeadAction
 from crm_shared.db import Database
-from crm_shared.events import Envelope
+from crm_shared.events import Envelope, uuid_or_none
 from crm_shared.inbox import subscribe_group
 from crm_shared.settings import ServiceSettings
 
@@ -55,11 +55,11 @@ async def react_to_contact(session: AsyncSession, event: Envelope) -> None:
     if action in ("created", "linked") and isinstance(event.data.get("lead_conversion"), dict):
         await _answer_conversion(session, event, actor, now)
     elif action == "merged":
-        survivor = _uuid(event.subject)
-        merged = [_uuid(value) for value in event.data.get("merged_ids") or []]
+        survivor = uuid_or_none(event.subject)
+        merged = [uuid_or_none(value) for value in event.data.get("merged_ids") or []]
         if survivor is not None:
             await repoint(session, [m for m in merged if m], survivor, actor=actor, now=now)
-    elif action == "erased" and (contact_id := _uuid(event.subject)) is not None:
+    elif action == "erased" and (contact_id := uuid_or_none(event.subject)) is not None:
         await scrub(session, contact_id, actor=actor, now=now)
 
 
@@ -67,12 +67,12 @@ async def _answer_conversion(
     session: AsyncSession, event: Envelope, actor: str, now: datetime
 ) -> None:
     answer: dict[str, Any] = event.data["lead_conversion"]
-    conversion_id = _uuid(answer.get("conversion_id"))
-    contact_id = _uuid(event.subject) or _uuid(event.data.get("id"))
+    conversion_id = uuid_or_none(answer.get("conversion_id"))
+    contact_id = uuid_or_none(event.subject) or uuid_or_none(event.data.get("id"))
     if conversion_id is None or contact_id is None:
         _log.warning("conversion answer without ids; ignored", event_id=event.id)
         return
-    company_id = _uuid(event.data.get("company_id"))
+    company_id = uuid_or_none(event.data.get("company_id"))
     await complete_conversion(
         session, conversion_id, contact_id=contact_id, company_id=company_id, actor=actor, now=now
     )
@@ -153,13 +153,6 @@ async def scrub(session: AsyncSession, contact_id: uuid.UUID, *, actor: str, now
 async def _ids(session: AsyncSession, column: Any, condition: Any) -> list[uuid.UUID]:
     rows = await session.execute(select(column).where(condition).order_by(column))
     return list(rows.scalars())
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def register_contact_reactions(
