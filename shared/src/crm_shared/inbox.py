@@ -63,11 +63,12 @@ async def _measure_lag(name: str, client: AIOKafkaConsumer) -> None:
     if not partitions:
         return
     ends = await client.end_offsets(partitions)
-    starts = await client.beginning_offsets(partitions)
+    done = {tp: await client.committed(tp) for tp in partitions}
+    # A partition the group has committed nothing on yet is read from its beginning.
+    if never := [tp for tp, offset in done.items() if offset is None]:
+        done.update(await client.beginning_offsets(never))
     for tp in partitions:
-        committed = await client.committed(tp)
-        done = starts[tp] if committed is None else committed
-        lag = max(0, ends[tp] - done)
+        lag = max(0, ends[tp] - (done[tp] or 0))
         CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(lag)
 
 

@@ -23,6 +23,7 @@ from crm_shared.inbox import purge_processed, refresh_consumer_lag
 from crm_shared.logs import configure_logging
 from crm_shared.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from crm_shared.outbox import OUTBOX, OUTBOX_BACKLOG, OutboxRelay
+from crm_shared.periodic import BackgroundLoop
 from crm_shared.problems import install_problem_handlers
 from crm_shared.settings import ServiceSettings
 from crm_shared.telemetry import instrument_database, setup_tracing
@@ -57,17 +58,19 @@ async def _connect_broker(app: FastAPI) -> None:
         return
 
 
-async def _housekeeping(app: FastAPI) -> None:
-    # Stored Idempotency-Key responses expire, and consumers forget the event ids they
-    # handled after CRM_INBOX_RETENTION_DAYS; every replica may run this, it is idempotent.
-    settings: ServiceSettings = app.state.settings
-    while True:
-        with contextlib.suppress(Exception):
-            await purge_expired(app.state.db)
-        with contextlib.suppress(Exception):
-            kept = timedelta(days=settings.inbox_retention_days)
-            await purge_processed(app.state.db, older_than=kept)
-        await asyncio.sleep(600)
+def _housekeeping(db: Database, settings: ServiceSettings) -> BackgroundLoop:
+    """Every 10 minutes: stored Idempotency-Key responses expire, and consumers forget
+    the event ids they handled after CRM_INBOX_RETENTION_DAYS. Every replica may run it:
+    both are idempotent deletes."""
+
+    async def purge() -> bool:
+        try:
+            await purge_expired(db)
+        finally:  # one failing never keeps the other from running
+            await purge_processed(db, older_than=timedelta(days=settings.inbox_retention_days))
+        return False
+
+    return BackgroundLoop("housekeeping", purge, poll_seconds=600)
 
 
 def _lifespan(
@@ -87,7 +90,8 @@ def _lifespan(
         )
         await app.state.db.open_pool()
         connecting = asyncio.create_task(_connect_broker(app))
-        housekeeping = asyncio.create_task(_housekeeping(app))
+        housekeeping = _housekeeping(app.state.db, settings)
+        housekeeping.start()
         if relay is not None:
             relay.start()
         for hook in startup_hooks:
@@ -102,7 +106,7 @@ def _lifespan(
                 with contextlib.suppress(Exception):
                     await hook(app)
             connecting.cancel()
-            housekeeping.cancel()
+            await housekeeping.stop()
             if relay is not None:
                 await relay.stop()
             with contextlib.suppress(Exception):
