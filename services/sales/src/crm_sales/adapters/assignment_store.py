@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_sales.adapters.config_rows import ConfigRows
 from crm_sales.adapters.lead_keyset import after_cursor, cut_page
 from crm_sales.adapters.lead_store import LeadStore
 from crm_sales.adapters.lead_tables import assignment_rules
@@ -101,39 +102,8 @@ async def list_rules(
     return cut_page(rows, limit, _LIST, lambda row: (row["position"], row["id"]))
 
 
-async def get_rule(
-    session: AsyncSession, rule_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping | None:
-    """One rule's row, or None; `lock` holds it until the transaction ends."""
-    stmt = select(assignment_rules).where(assignment_rules.c.id == rule_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
-
-
-async def add_rule(session: AsyncSession, values: dict[str, Any], now: datetime) -> RowMapping:
-    """Insert a rule; its row."""
-    row = {**values, "id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1}
-    stmt = insert(assignment_rules).values(row).returning(assignment_rules)
-    return (await session.execute(stmt)).mappings().one()
-
-
-async def save_rule(
-    session: AsyncSession, rule_id: uuid.UUID, values: dict[str, Any], now: datetime
-) -> RowMapping:
-    """Change a rule; its row after the change."""
-    stmt = (
-        update(assignment_rules)
-        .where(assignment_rules.c.id == rule_id)
-        .values(**values, updated_at=now, version=assignment_rules.c.version + 1)
-        .returning(assignment_rules)
-    )
-    return (await session.execute(stmt)).mappings().one()
-
-
-async def delete_rule(session: AsyncSession, rule_id: uuid.UUID) -> None:
-    """Delete a rule."""
-    await session.execute(delete(assignment_rules).where(assignment_rules.c.id == rule_id))
+RULES = ConfigRows(assignment_rules)
+get_rule, add_rule, save_rule, delete_rule = RULES.get, RULES.add, RULES.save, RULES.delete
 
 
 async def assign_by_rules(store: LeadStore, lead: Lead, now: datetime) -> LeadData | None:

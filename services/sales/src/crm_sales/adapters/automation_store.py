@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import RowMapping, delete, exists, insert, select, update
+from sqlalchemy import RowMapping, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.adapters.automation_tables import automation_rules, automation_runs
+from crm_sales.adapters.config_rows import ConfigRows
 from crm_sales.adapters.deal_tables import pipeline_stages
 from crm_sales.adapters.lead_keyset import after_cursor, cut_page
 from crm_sales.domain.automation import AutomationRule, TriggerType
@@ -60,39 +60,9 @@ async def list_rules(
     return cut_page(rows, limit, _LIST, lambda row: (row["created_at"], row["id"]))
 
 
-async def get_rule(
-    session: AsyncSession, rule_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping | None:
-    """One rule's row, or None; `lock` holds it until the transaction ends."""
-    stmt = select(automation_rules).where(automation_rules.c.id == rule_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
-
-
-async def add_rule(session: AsyncSession, values: dict[str, Any], now: datetime) -> RowMapping:
-    """Insert a rule; its row."""
-    row = {**values, "id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1}
-    stmt = insert(automation_rules).values(row).returning(automation_rules)
-    return (await session.execute(stmt)).mappings().one()
-
-
-async def save_rule(
-    session: AsyncSession, rule_id: uuid.UUID, values: dict[str, Any], now: datetime
-) -> RowMapping:
-    """Change a rule; its row after the change."""
-    stmt = (
-        update(automation_rules)
-        .where(automation_rules.c.id == rule_id)
-        .values(**values, updated_at=now, version=automation_rules.c.version + 1)
-        .returning(automation_rules)
-    )
-    return (await session.execute(stmt)).mappings().one()
-
-
-async def delete_rule(session: AsyncSession, rule_id: uuid.UUID) -> None:
-    """Delete a rule (and the record of its runs)."""
-    await session.execute(delete(automation_rules).where(automation_rules.c.id == rule_id))
+RULES = ConfigRows(automation_rules)
+# Deleting a rule deletes the record of its runs too (ON DELETE CASCADE).
+get_rule, add_rule, save_rule, delete_rule = RULES.get, RULES.add, RULES.save, RULES.delete
 
 
 async def list_runs(

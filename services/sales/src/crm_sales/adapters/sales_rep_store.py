@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_sales.adapters.config_rows import ConfigRows
 from crm_sales.adapters.lead_keyset import after_cursor, cut_page
 from crm_sales.adapters.lead_tables import sales_reps
 from crm_sales.domain.assignment import SalesRep
@@ -40,36 +40,6 @@ async def active_reps(session: AsyncSession) -> list[SalesRep]:
     return [rep_from_row(row) for row in (await session.execute(stmt)).mappings()]
 
 
-async def get_rep(
-    session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping | None:
-    """One rep's row, or None."""
-    stmt = select(sales_reps).where(sales_reps.c.user_id == user_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
-
-
-async def add_rep(session: AsyncSession, values: dict[str, Any], now: datetime) -> RowMapping:
-    """Insert a rep (IntegrityError if the user is one already)."""
-    row = {**values, "created_at": now, "updated_at": now, "version": 1}
-    stmt = insert(sales_reps).values(row).returning(sales_reps)
-    return (await session.execute(stmt)).mappings().one()
-
-
-async def save_rep(
-    session: AsyncSession, user_id: uuid.UUID, values: dict[str, Any], now: datetime
-) -> RowMapping:
-    """Change a rep; its row after the change."""
-    stmt = (
-        update(sales_reps)
-        .where(sales_reps.c.user_id == user_id)
-        .values(**values, updated_at=now, version=sales_reps.c.version + 1)
-        .returning(sales_reps)
-    )
-    return (await session.execute(stmt)).mappings().one()
-
-
-async def delete_rep(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Forget a rep (the leads they own keep their owner)."""
-    await session.execute(delete(sales_reps).where(sales_reps.c.user_id == user_id))
+REPS = ConfigRows(sales_reps, key="user_id", generated_key=False)
+# Forgetting a rep leaves the leads they own with their owner.
+get_rep, add_rep, save_rep, delete_rep = REPS.get, REPS.add, REPS.save, REPS.delete

@@ -11,9 +11,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_sales.adapters.config_rows import ConfigRows
 from crm_sales.adapters.lead_keyset import after_cursor, cut_page
 from crm_sales.adapters.lead_tables import lead_scoring, scoring_rules
 from crm_sales.domain.scoring import FitRule, Operator, ScoreField
@@ -78,21 +79,13 @@ async def list_rules(
     return cut_page(rows, limit, _LIST, lambda row: (row["created_at"], row["id"]))
 
 
-async def get_rule(
-    session: AsyncSession, rule_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping | None:
-    """One fit rule's row, or None; `lock` holds it until the transaction ends."""
-    stmt = select(scoring_rules).where(scoring_rules.c.id == rule_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
+RULES = ConfigRows(scoring_rules)
+get_rule = RULES.get
 
 
 async def add_rule(session: AsyncSession, values: dict[str, Any], now: datetime) -> RowMapping:
     """Insert a fit rule (a new ruleset version); its row."""
-    row = {**values, "id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1}
-    stmt = insert(scoring_rules).values(row).returning(scoring_rules)
-    created = (await session.execute(stmt)).mappings().one()
+    created = await RULES.add(session, values, now)
     await bump_version(session, now)
     return created
 
@@ -101,20 +94,14 @@ async def save_rule(
     session: AsyncSession, rule_id: uuid.UUID, values: dict[str, Any], now: datetime
 ) -> RowMapping:
     """Change a fit rule (a new ruleset version); its row after the change."""
-    stmt = (
-        update(scoring_rules)
-        .where(scoring_rules.c.id == rule_id)
-        .values(**values, updated_at=now, version=scoring_rules.c.version + 1)
-        .returning(scoring_rules)
-    )
-    saved = (await session.execute(stmt)).mappings().one()
+    saved = await RULES.save(session, rule_id, values, now)
     await bump_version(session, now)
     return saved
 
 
 async def delete_rule(session: AsyncSession, rule_id: uuid.UUID, now: datetime) -> None:
     """Delete a fit rule (a new ruleset version)."""
-    await session.execute(delete(scoring_rules).where(scoring_rules.c.id == rule_id))
+    await RULES.delete(session, rule_id)
     await bump_version(session, now)
 
 
